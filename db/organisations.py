@@ -1,0 +1,43 @@
+"""SQL for organisations."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from workflows.errors import Conflict
+
+_COLUMNS = "id, name, kind, country, registration_code, vat_code, address, clusters, created_at"
+
+
+async def insert(conn: asyncpg.Connection, org: dict[str, Any]) -> dict[str, Any]:
+    try:
+        row = await conn.fetchrow(
+            f"""insert into organisations (name, kind, country, registration_code, vat_code, address, clusters)
+                values ($1, $2, $3, $4, $5, $6, $7) returning {_COLUMNS}""",  # noqa: S608 (constant columns)
+            org["name"],
+            org["kind"],
+            org["country"],
+            org["registration_code"],
+            org.get("vat_code"),
+            org.get("address"),
+            list(org.get("clusters") or []),
+        )
+    except asyncpg.UniqueViolationError as exc:
+        raise Conflict(
+            f"an organisation with registration code {org['registration_code']} in {org['country']} already exists"
+        ) from exc
+    assert row is not None
+    return dict(row)
+
+
+async def get(conn: asyncpg.Connection, org_id: UUID) -> dict[str, Any] | None:
+    row = await conn.fetchrow(f"select {_COLUMNS} from organisations where id = $1", org_id)  # noqa: S608
+    return dict(row) if row else None
+
+
+async def visible_to(conn: asyncpg.Connection, org_id: UUID, caller_org_id: UUID) -> bool:
+    """A member sees its own organisation (and, once engagements exist, every party it shares one with)."""
+    return org_id == caller_org_id

@@ -1,0 +1,21 @@
+"""The asyncpg pool: created in the app lifespan, closed in its finally."""
+
+from __future__ import annotations
+
+import asyncpg
+
+
+async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, command_timeout=60)
+    if pool is None:  # asyncpg types it Optional; it is never None when awaited
+        raise RuntimeError("asyncpg returned no pool")
+    return pool
+
+
+async def database_answers(pool: asyncpg.Pool, wait_seconds: float = 2.0) -> bool:
+    """True when a fresh round trip succeeds; used by /ready, so it must not raise."""
+    try:
+        async with pool.acquire(timeout=wait_seconds) as conn:
+            return bool(await conn.fetchval("select 1", timeout=wait_seconds) == 1)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        return False

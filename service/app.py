@@ -1,0 +1,117 @@
+"""The app factory: create_app(settings) builds everything; one lifespan owns the pool."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from db import create_pool, migrate
+from service.auth import ApiKeyMiddleware
+from service.controllers.health import HealthController
+from service.controllers.me import MeController
+from service.controllers.organisations import ApiKeyController, OrganisationController
+from service.deps import provide_caller, provide_conn
+from service.errors import exception_to_problem
+from service.settings import Settings
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("jointip")
+
+
+class RequestIdMiddleware(ASGIMiddleware):
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems."""
+
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = (
+            given
+            if given.isascii() and given.replace("-", "").isalnum() and len(given) <= 64
+            else uuid.uuid4().hex
+        )
+        scope.setdefault("state", {})["request_id"] = rid
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        await next_app(scope, receive, send_with_id)
+
+
+def _lifespan(settings: Settings) -> Any:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        if settings.database_url is None:
+            raise RuntimeError(
+                "Settings.database_url must be set (the CLI starts the embedded server and sets it)"
+            )
+        pool = await create_pool(
+            settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
+        )
+        try:
+            if settings.migrate_on_start:
+                async with pool.acquire() as conn:
+                    await migrate(conn)
+            app.state.pool = pool
+            yield
+        finally:
+            await pool.close()
+
+    return lifespan
+
+
+def create_app(settings: Settings) -> Litestar:
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[OrganisationController, ApiKeyController, MeController],
+        middleware=[ApiKeyMiddleware],
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        security=[{"bearer": []}],
+    )
+    return Litestar(
+        route_handlers=[HealthController, api],
+        lifespan=[_lifespan(settings)],
+        state=State({"settings": settings}),
+        dependencies={"conn": Provide(provide_conn)},
+        exception_handlers={Exception: exception_to_problem},
+        middleware=[RequestIdMiddleware()],
+        request_max_body_size=settings.max_body_bytes,
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="jointip",
+            version="1.0.0",
+            description="Joint-IP MVP development engagements between Lithuanian vendors and Norwegian start-ups.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="API key")
+                }
+            ),
+        ),
+        logging_config=None,  # logging is configured once, at the entry point
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Entry point for server workers: settings are read from the environment here, once."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)

@@ -1,0 +1,75 @@
+"""API-key authentication (Bearer) and the caller's identity."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from litestar.connection import ASGIConnection
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from db import api_keys
+from service.errors import Unauthorized
+from workflows.errors import Forbidden
+
+KEY_PREFIX = "jtp_"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    key_id: UUID | None  # None only for the bootstrap operator key, which is not stored
+    name: str
+    role: str  # admin | member | operator
+    organisation_id: UUID | None
+    organisation_kind: str | None = None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise Forbidden("only the platform operator may do this")
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> bytes:
+    # The secret carries 256 random bits, so a plain SHA-256 is a sufficient one-way store.
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthorized("missing Authorization header; send 'Authorization: Bearer <api key>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <api key>'")
+    return token.strip()
+
+
+class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
+    """Resolves the Bearer key to a Caller on every /api/v1 route."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        token = _bearer(connection)
+        bootstrap: str | None = connection.app.state.settings.bootstrap_key
+        if bootstrap is not None and hmac.compare_digest(token.encode(), bootstrap.encode()):
+            return AuthenticationResult(user=Caller(None, "bootstrap operator", "operator", None), auth=None)
+        async with connection.app.state.pool.acquire() as conn:
+            row = await api_keys.find_active_by_hash(conn, hash_secret(token))
+        if row is None:
+            raise Unauthorized("the API key is not valid (unknown or revoked)")
+        caller = Caller(
+            row["key_id"], row["name"], row["role"], row["organisation_id"], row["organisation_kind"]
+        )
+        return AuthenticationResult(user=caller, auth=None)

@@ -1,0 +1,95 @@
+"""jointip serve | migrate | operator-key"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+
+from db import MigrationError, embedded_postgres, migrate
+from service.settings import Settings
+from workflows.errors import RuleViolation
+
+log = logging.getLogger("jointip.cli")
+
+
+@contextmanager
+def database_url(settings: Settings) -> Iterator[str]:
+    """DATABASE_URL when given; otherwise the embedded server, stopped when this block ends."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    with embedded_postgres(settings.data_dir) as url:
+        yield url
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    with database_url(settings) as url:
+        # Workers are separate processes: they build their Settings from this environment.
+        os.environ["DATABASE_URL"] = url
+        uvicorn.run(
+            "service.app:app_from_env",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers or settings.workers,
+            log_level=settings.log_level.lower(),
+            lifespan="on",
+            proxy_headers=False,
+        )
+    return 0
+
+
+async def _with_connection(url: str, work: str, name: str = "") -> str:
+    conn = await asyncpg.connect(url)
+    try:
+        applied = await migrate(conn)
+        if work == "migrate":
+            return f"applied {len(applied)} migration(s)"
+        from service.organisations import create_operator_key
+
+        async with conn.transaction():
+            return await create_operator_key(conn, name)
+    finally:
+        await conn.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="jointip", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (embedded PostgreSQL unless DATABASE_URL is set)")
+    serve.add_argument("--host", help="interface to bind (default JOINTIP_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default JOINTIP_PORT or 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default JOINTIP_WORKERS or 1)")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    key = sub.add_parser("operator-key", help="create an operator API key and print it once")
+    key.add_argument("--name", default="operator", help="who holds the key")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except RuleViolation as exc:
+        print(f"jointip: {exc.detail}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "serve":
+            return _serve(settings, args)
+        with database_url(settings) as url:
+            print(asyncio.run(_with_connection(url, args.command, getattr(args, "name", ""))))
+        return 0
+    except MigrationError as exc:
+        print(f"jointip: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

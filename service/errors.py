@@ -1,0 +1,137 @@
+"""The one mapping from exceptions to RFC 9457 problem+json responses.
+
+The error tree itself lives in ``workflows.errors`` (the pure core raises it);
+this module adds the shell's two errors and turns everything into a problem::
+
+    DomainError (workflows.errors)        -> 404 / 403 / 409 / 412 / 422
+     +-- Unauthorized (here)              -> 401 with WWW-Authenticate
+    litestar HTTPException                -> its status (validation -> 422, bad JSON -> 400)
+    any other Exception                   -> 500, logged with the request id, no internals
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from workflows.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    RuleViolation,
+)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("jointip.errors")
+
+
+class Unauthorized(DomainError):
+    title = "Unauthorized"
+
+
+_DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
+    (Unauthorized, 401, "unauthorized"),
+    (NotFound, 404, "not-found"),
+    (Forbidden, 403, "forbidden"),
+    (PreconditionFailed, 412, "precondition-failed"),
+    (Conflict, 409, "conflict"),
+    (RuleViolation, 422, "validation"),
+)
+
+# Litestar reports msgspec errors with a key like "sub[0].tags[0]" ("data" for the body itself)
+# and a message that names the offending field for unknown and missing fields.
+_NAMED_FIELD = re.compile(r"(?:unknown|missing required) field `(?P<field>[^`]+)`")
+
+
+def problem(
+    status: int,
+    slug: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"urn:jointip:problem:{slug}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
+    for cls, status, slug in _DOMAIN_STATUS:
+        if isinstance(exc, cls):
+            errors = exc.errors if isinstance(exc, RuleViolation) else None
+            headers = {"WWW-Authenticate": 'Bearer realm="jointip"'} if status == 401 else None
+            return problem(status, slug, exc.detail, title=exc.title, errors=errors, headers=headers)
+    return problem(400, "bad-request", exc.detail, title=exc.title)
+
+
+def _field_of(item: dict[str, Any]) -> str:
+    """Name the field of one Litestar/msgspec validation message as a dotted path (``milestones.0.fee``)."""
+    key = str(item.get("key") or "")
+    parts = [] if key == "data" else [p for p in re.split(r"[.\[\]]+", key) if p]
+    if named := _NAMED_FIELD.search(str(item.get("message", ""))):
+        parts.append(named["field"])
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: ValidationException) -> Response[dict[str, Any]]:
+    items = exc.extra if isinstance(exc.extra, list) else []
+    errors = [FieldError(_field_of(i), str(i.get("message", ""))) for i in items if isinstance(i, dict)]
+    if not errors or any("malformed" in e.message.lower() for e in errors):
+        return problem(400, "malformed-body", f"The request body could not be read: {exc.detail}")
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return problem(422, "validation", detail, title="Validation failed", errors=errors)
+
+
+def _http_problem(exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    detail = exc.detail if exc.detail and exc.detail != phrase else phrase
+    slug = phrase.lower().replace(" ", "-")
+    headers = dict(exc.headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", 'Bearer realm="jointip"')
+    return problem(status, slug, detail, headers=headers or None)
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    rid = request.scope.get("state", {}).get("request_id")
+    return str(rid) if rid else uuid.uuid4().hex
+
+
+def exception_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The single exception handler registered on the app."""
+    if isinstance(exc, DomainError):
+        return _domain_problem(exc)
+    if isinstance(exc, ValidationException):
+        return _validation_problem(exc)
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return _http_problem(exc)
+    rid = request_id(request)
+    log.error("unhandled error in %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
+    return problem(
+        500,
+        "internal",
+        f"An unexpected error occurred. Quote request id {rid} when reporting it.",
+        extra={"request_id": rid},
+        headers={"X-Request-ID": rid},
+    )

@@ -1,0 +1,1 @@
+"""msgspec Structs per resource: Thing (output), ThingCreate / ThingPatch (input)."""

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+from service.schemas.common import Input
+from service.schemas.organisations import Organisation
+
+
+class ApiKeyCreate(Input):
+    name: Annotated[str, Meta(min_length=1, max_length=200, description="the person who holds the key")]
+    role: Literal["admin", "member"]
+
+
+class ApiKey(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    role: str
+    organisation_id: UUID | None
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(msgspec.Struct, kw_only=True):
+    """The only response that carries the secret."""
+
+    id: UUID
+    key: str
+    name: str
+    role: str
+    organisation_id: UUID | None
+    prefix: str
+    created_at: datetime
+
+
+class Me(msgspec.Struct, kw_only=True):
+    key_id: UUID | None
+    name: str
+    role: str
+    organisation: Organisation | None

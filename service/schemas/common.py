@@ -1,0 +1,18 @@
+"""Shapes shared by every resource."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+import msgspec
+
+T = TypeVar("T")
+
+
+class Input(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base of request bodies: an unknown field is an error, never ignored."""
+
+
+class Page(msgspec.Struct, Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import Meta
+
+from service.schemas.common import Input
+
+Kind = Literal["vendor", "startup", "legal"]
+Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["LT", "NO"])]
+
+
+class OrganisationCreate(Input):
+    name: Annotated[str, Meta(min_length=1, max_length=300)]
+    kind: Kind
+    country: Country
+    registration_code: Annotated[str, Meta(min_length=1, max_length=40)]
+    vat_code: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+    address: Annotated[str, Meta(max_length=1000)] | None = None
+    clusters: list[Annotated[str, Meta(min_length=1, max_length=100)]] = []
+
+
+class Organisation(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    kind: Kind
+    country: str
+    registration_code: str
+    vat_code: str | None
+    address: str | None
+    clusters: list[str]
+    created_at: datetime

@@ -1,0 +1,79 @@
+"""One frozen Settings object, built from the environment at the entry point only."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workflows.errors import FieldError, RuleViolation
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable; tests build it directly, nothing reads the environment at import."""
+
+    database_url: str | None = None
+    data_dir: Path = Path(".jointip")
+    bootstrap_key: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    max_body_bytes: int = 10 * 1024 * 1024
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+    migrate_on_start: bool = True
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read ``DATABASE_URL`` and ``JOINTIP_*``; a malformed value is an error naming the variable."""
+        env = os.environ if env is None else env
+        errors: list[FieldError] = []
+
+        def integer(name: str, default: int, low: int, high: int) -> int:
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = int(raw)
+            except ValueError:
+                errors.append(FieldError(name, f"must be an integer, got {raw!r}"))
+                return default
+            if not low <= value <= high:
+                errors.append(FieldError(name, f"must be between {low} and {high}"))
+            return value
+
+        log_level = env.get("JOINTIP_LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if log_level not in LOG_LEVELS:
+            errors.append(FieldError("JOINTIP_LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}"))
+        pool_min = integer("JOINTIP_POOL_MIN_SIZE", 1, 0, 1000)
+        pool_max = integer("JOINTIP_POOL_MAX_SIZE", 10, 1, 1000)
+        if pool_max < pool_min:
+            errors.append(FieldError("JOINTIP_POOL_MAX_SIZE", "must be >= JOINTIP_POOL_MIN_SIZE"))
+        settings = cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("JOINTIP_DATA_DIR") or ".jointip"),
+            bootstrap_key=env.get("JOINTIP_BOOTSTRAP_KEY") or None,
+            host=env.get("JOINTIP_HOST") or "127.0.0.1",
+            port=integer("JOINTIP_PORT", 8000, 1, 65535),
+            workers=integer("JOINTIP_WORKERS", 1, 1, 64),
+            pool_min_size=pool_min,
+            pool_max_size=pool_max,
+            max_body_bytes=integer("JOINTIP_MAX_BODY_BYTES", 10 * 1024 * 1024, 1024, 1024**3),
+            cors_origins=tuple(
+                o.strip() for o in env.get("JOINTIP_CORS_ORIGINS", "").split(",") if o.strip()
+            ),
+            log_level=log_level,
+        )
+        if settings.bootstrap_key is not None and len(settings.bootstrap_key) < 16:
+            errors.append(FieldError("JOINTIP_BOOTSTRAP_KEY", "must be at least 16 characters"))
+        if errors:
+            raise RuleViolation(
+                errors, "invalid configuration: " + "; ".join(f"{e.field} {e.message}" for e in errors)
+            )
+        return settings

@@ -1,0 +1,74 @@
+"""Real PostgreSQL for every test that touches data.
+
+One embedded server per session (pgserver) unless JOINTIP_TEST_DATABASE_URL
+points at an existing one; migrations run once; every test sees clean tables.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from litestar.testing import AsyncTestClient
+
+from db import embedded_postgres, migrate
+from service import Settings, create_app
+from tests.support.factories import OPERATOR_KEY, Api
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    given = os.environ.get("JOINTIP_TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    with tempfile.TemporaryDirectory(prefix="jointip-test-") as tmp, embedded_postgres(Path(tmp)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    await migrate(conn)
+    yield conn
+    await conn.close()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20)
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings, db: asyncpg.Connection) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+    async def no_server_errors(response: httpx.Response) -> None:
+        # No request in the suite may get a 500: a 500 is a bug, whatever the test checks.
+        assert response.status_code < 500, (
+            f"{response.request.method} {response.request.url} -> {response.status_code}"
+        )
+
+    async with AsyncTestClient(app=create_app(settings)) as c:
+        c.event_hooks["response"].append(no_server_errors)
+        yield c
+
+
+@pytest.fixture
+async def clean_db(db: asyncpg.Connection) -> asyncpg.Connection:
+    """Every table but the migration record, emptied; autouse in the folders that touch data."""
+    tables = await db.fetch(
+        "select tablename from pg_tables where schemaname = 'public' and tablename <> 'schema_migrations'"
+    )
+    if tables:
+        names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        await db.execute(f"truncate {names} restart identity cascade")
+    return db
+
+
+@pytest.fixture
+def api(client: AsyncTestClient) -> Api:  # type: ignore[type-arg]
+    return Api(client)
