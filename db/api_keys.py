@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
+from db.types import Connection
 
 _COLUMNS = "id, organisation_id, name, role, prefix, created_at, revoked_at"
 
 
 async def insert(
-    conn: asyncpg.Connection,
+    conn: Connection,
     *,
     organisation_id: UUID | None,
     name: str,
@@ -32,7 +32,7 @@ async def insert(
     return dict(row)
 
 
-async def find_active_by_hash(conn: asyncpg.Connection, secret_hash: bytes) -> dict[str, Any] | None:
+async def find_active_by_hash(conn: Connection, secret_hash: bytes) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         """select k.id as key_id, k.name, k.role, k.organisation_id,
                   o.name as organisation_name, o.kind as organisation_kind
@@ -44,7 +44,7 @@ async def find_active_by_hash(conn: asyncpg.Connection, secret_hash: bytes) -> d
 
 
 async def list_for_organisation(
-    conn: asyncpg.Connection, organisation_id: UUID, *, after: tuple[Any, UUID] | None, limit: int
+    conn: Connection, organisation_id: UUID, *, after: tuple[Any, UUID] | None, limit: int
 ) -> list[dict[str, Any]]:
     rows = await conn.fetch(
         f"""select {_COLUMNS} from api_keys
@@ -60,7 +60,7 @@ async def list_for_organisation(
     return [dict(r) for r in rows]
 
 
-async def get(conn: asyncpg.Connection, organisation_id: UUID, key_id: UUID) -> dict[str, Any] | None:
+async def get(conn: Connection, organisation_id: UUID, key_id: UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         f"select {_COLUMNS} from api_keys where organisation_id = $1 and id = $2",  # noqa: S608
         organisation_id,
@@ -69,7 +69,7 @@ async def get(conn: asyncpg.Connection, organisation_id: UUID, key_id: UUID) -> 
     return dict(row) if row else None
 
 
-async def revoke(conn: asyncpg.Connection, organisation_id: UUID, key_id: UUID) -> dict[str, Any] | None:
+async def revoke(conn: Connection, organisation_id: UUID, key_id: UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(
         f"""update api_keys set revoked_at = coalesce(revoked_at, now())
              where organisation_id = $1 and id = $2 returning {_COLUMNS}""",  # noqa: S608

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-import asyncpg
+from db.types import Connection
 
 log = logging.getLogger("jointip.migrate")
 
@@ -45,7 +45,7 @@ def shipped_migrations() -> list[Migration]:
     return found
 
 
-async def migrate(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
+async def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[Migration]:
     """Apply what is missing in one transaction; returns what this call applied.
 
     The transaction-scoped advisory lock makes concurrent starters queue: the

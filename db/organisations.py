@@ -7,12 +7,13 @@ from uuid import UUID
 
 import asyncpg
 
+from db.types import Connection
 from workflows.errors import Conflict
 
 _COLUMNS = "id, name, kind, country, registration_code, vat_code, address, clusters, created_at"
 
 
-async def insert(conn: asyncpg.Connection, org: dict[str, Any]) -> dict[str, Any]:
+async def insert(conn: Connection, org: dict[str, Any]) -> dict[str, Any]:
     try:
         row = await conn.fetchrow(
             f"""insert into organisations (name, kind, country, registration_code, vat_code, address, clusters)
@@ -33,11 +34,11 @@ async def insert(conn: asyncpg.Connection, org: dict[str, Any]) -> dict[str, Any
     return dict(row)
 
 
-async def get(conn: asyncpg.Connection, org_id: UUID) -> dict[str, Any] | None:
+async def get(conn: Connection, org_id: UUID) -> dict[str, Any] | None:
     row = await conn.fetchrow(f"select {_COLUMNS} from organisations where id = $1", org_id)  # noqa: S608
     return dict(row) if row else None
 
 
-async def visible_to(conn: asyncpg.Connection, org_id: UUID, caller_org_id: UUID) -> bool:
+async def visible_to(conn: Connection, org_id: UUID, caller_org_id: UUID) -> bool:
     """A member sees its own organisation (and, once engagements exist, every party it shares one with)."""
     return org_id == caller_org_id

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,10 +31,27 @@ def database_url(settings: Settings) -> Iterator[str]:
         yield url
 
 
+class _Stopped(Exception):
+    """A stop signal arrived: unwind so the embedded server is stopped by its context manager."""
+
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    for sig in _STOP_SIGNALS:  # a second signal must not interrupt stopping PostgreSQL
+        signal.signal(sig, signal.SIG_IGN)
+    raise _Stopped(signal.Signals(signum).name)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    with database_url(settings) as url:
+    # uvicorn shuts down gracefully, then re-raises the signal to the handler that was there
+    # before it: with the default handler the process would die before stopping PostgreSQL.
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, _raise_stopped)
+    with contextlib.suppress(_Stopped), database_url(settings) as url:
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
         uvicorn.run(

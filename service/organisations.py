@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import msgspec
 
 from db import api_keys, organisations
+from db.types import Connection
 from service.auth import Caller, hash_secret, new_secret
 from service.pagination import decode_cursor, next_cursor
 from service.schemas.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
@@ -20,9 +20,7 @@ from workflows.organisations import validate_registration_code
 from workflows.text import xml_illegal_fields
 
 
-async def create_organisation(
-    conn: asyncpg.Connection, caller: Caller, data: OrganisationCreate
-) -> Organisation:
+async def create_organisation(conn: Connection, caller: Caller, data: OrganisationCreate) -> Organisation:
     caller.require_operator()
     errors = xml_illegal_fields(data)
     if data.country not in ISO_3166_ALPHA2:
@@ -34,7 +32,7 @@ async def create_organisation(
     return msgspec.convert(row, Organisation)
 
 
-async def visible_organisation(conn: asyncpg.Connection, caller: Caller, org_id: UUID) -> dict[str, Any]:
+async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -> dict[str, Any]:
     """The organisation row, or NotFound for a caller who may not see it (never 403)."""
     row = await organisations.get(conn, org_id)
     visible = row is not None and (
@@ -49,19 +47,17 @@ async def visible_organisation(conn: asyncpg.Connection, caller: Caller, org_id:
     return row
 
 
-async def get_organisation(conn: asyncpg.Connection, caller: Caller, org_id: UUID) -> Organisation:
+async def get_organisation(conn: Connection, caller: Caller, org_id: UUID) -> Organisation:
     return msgspec.convert(await visible_organisation(conn, caller, org_id), Organisation)
 
 
-async def _require_key_admin(conn: asyncpg.Connection, caller: Caller, org_id: UUID) -> None:
+async def _require_key_admin(conn: Connection, caller: Caller, org_id: UUID) -> None:
     await visible_organisation(conn, caller, org_id)
     if not (caller.is_operator or (caller.organisation_id == org_id and caller.role == "admin")):
         raise Forbidden("only the operator or this organisation's admin may manage its API keys")
 
 
-async def create_api_key(
-    conn: asyncpg.Connection, caller: Caller, org_id: UUID, data: ApiKeyCreate
-) -> ApiKeyCreated:
+async def create_api_key(conn: Connection, caller: Caller, org_id: UUID, data: ApiKeyCreate) -> ApiKeyCreated:
     await _require_key_admin(conn, caller, org_id)
     if errors := xml_illegal_fields(data):
         raise RuleViolation(errors)
@@ -77,7 +73,7 @@ async def create_api_key(
     return msgspec.convert({**row, "key": secret}, ApiKeyCreated)
 
 
-async def create_operator_key(conn: asyncpg.Connection, name: str) -> str:
+async def create_operator_key(conn: Connection, name: str) -> str:
     """For `jointip operator-key`: a stored operator key; the secret is returned once."""
     secret = new_secret()
     await api_keys.insert(
@@ -92,7 +88,7 @@ async def create_operator_key(conn: asyncpg.Connection, name: str) -> str:
 
 
 async def list_api_keys(
-    conn: asyncpg.Connection, caller: Caller, org_id: UUID, *, limit: int, cursor: str | None
+    conn: Connection, caller: Caller, org_id: UUID, *, limit: int, cursor: str | None
 ) -> Page[ApiKey]:
     await _require_key_admin(conn, caller, org_id)
     rows = await api_keys.list_for_organisation(conn, org_id, after=decode_cursor(cursor), limit=limit + 1)
@@ -101,7 +97,7 @@ async def list_api_keys(
     )
 
 
-async def get_api_key(conn: asyncpg.Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
+async def get_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
     await _require_key_admin(conn, caller, org_id)
     row = await api_keys.get(conn, org_id, key_id)
     if row is None:
@@ -109,7 +105,7 @@ async def get_api_key(conn: asyncpg.Connection, caller: Caller, org_id: UUID, ke
     return msgspec.convert(row, ApiKey)
 
 
-async def revoke_api_key(conn: asyncpg.Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
+async def revoke_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
     await _require_key_admin(conn, caller, org_id)
     row = await api_keys.revoke(conn, org_id, key_id)
     if row is None:
