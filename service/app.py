@@ -21,11 +21,14 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from db import create_pool, migrate
 from service.auth import ApiKeyMiddleware
+from service.controllers.engagements import EngagementController
 from service.controllers.health import HealthController
 from service.controllers.me import MeController
 from service.controllers.organisations import ApiKeyController, OrganisationController
+from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
+from service.responses import JsonResponse
 from service.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -79,7 +82,13 @@ def _lifespan(settings: Settings) -> Any:
 def create_app(settings: Settings) -> Litestar:
     api = Router(
         path=API_PREFIX,
-        route_handlers=[OrganisationController, ApiKeyController, MeController],
+        route_handlers=[
+            OrganisationController,
+            ApiKeyController,
+            MeController,
+            EngagementController,
+            WorkflowController,
+        ],
         middleware=[ApiKeyMiddleware],
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
@@ -90,6 +99,7 @@ def create_app(settings: Settings) -> Litestar:
         state=State({"settings": settings}),
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
+        response_class=JsonResponse,
         middleware=[RequestIdMiddleware()],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,

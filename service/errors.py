@@ -5,6 +5,7 @@ this module adds the shell's two errors and turns everything into a problem::
 
     DomainError (workflows.errors)        -> 404 / 403 / 409 / 412 / 422
      +-- Unauthorized (here)              -> 401 with WWW-Authenticate
+     +-- PreconditionRequired (here)      -> 428 (a write that needs If-Match came without one)
     litestar HTTPException                -> its status (validation -> 422, bad JSON -> 400)
     any other Exception                   -> 500, logged with the request id, no internals
 """
@@ -38,8 +39,13 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class PreconditionRequired(DomainError):
+    title = "Precondition required"
+
+
 _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (Unauthorized, 401, "unauthorized"),
+    (PreconditionRequired, 428, "precondition-required"),
     (NotFound, 404, "not-found"),
     (Forbidden, 403, "forbidden"),
     (PreconditionFailed, 412, "precondition-failed"),

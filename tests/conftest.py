@@ -18,7 +18,7 @@ from litestar.testing import AsyncTestClient
 
 from db import embedded_postgres, migrate
 from service import Settings, create_app
-from tests.support.factories import OPERATOR_KEY, Api
+from tests.support.factories import OPERATOR_KEY, EngagementApi
 
 
 @pytest.fixture(scope="session")
@@ -70,5 +70,5 @@ async def clean_db(db: asyncpg.Connection) -> asyncpg.Connection:
 
 
 @pytest.fixture
-def api(client: AsyncTestClient) -> Api:  # type: ignore[type-arg]
-    return Api(client)
+def api(client: AsyncTestClient) -> EngagementApi:  # type: ignore[type-arg]
+    return EngagementApi(client)

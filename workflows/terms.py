@@ -185,6 +185,11 @@ def _money(value: Decimal, field: str) -> Iterator[FieldError]:
     return _number(value, field, Decimal(0), MAX_MONEY, low_open=True)
 
 
+def amount_errors(value: Decimal, field: str, *, allow_zero: bool = False) -> list[FieldError]:
+    """A money amount: finite, at most 2 decimals, within what numeric(14, 2) holds."""
+    return list(_number(value, field, Decimal(0), MAX_MONEY, low_open=not allow_zero))
+
+
 def _percent(value: Decimal, field: str) -> Iterator[FieldError]:
     return _number(value, field, Decimal(0), Decimal(100), low_open=False)
 
@@ -217,6 +222,8 @@ def _milestone_errors(milestones: tuple[MilestoneInput, ...]) -> Iterator[FieldE
             yield FieldError(f"{at}.title", "must not be empty")
         yield from _money(m.fee, f"{at}.fee")
         yield from _int_range(m.acceptance_days, f"{at}.acceptance_days", 1, 365)
+    if sum((m.fee for m in milestones if m.fee.is_finite()), Decimal(0)) > MAX_MONEY:
+        yield FieldError("milestones", f"the total fee must not exceed {MAX_MONEY}")
 
 
 def _common_errors(t: IpTerms, at: str) -> Iterator[FieldError]:

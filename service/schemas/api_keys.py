@@ -11,7 +11,7 @@ from service.schemas.common import Input
 from service.schemas.organisations import Organisation
 
 
-class ApiKeyCreate(Input, frozen=True):
+class ApiKeyCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=200, description="the person who holds the key")]
     role: Literal["admin", "member"]
 

@@ -13,7 +13,7 @@ Kind = Literal["vendor", "startup", "legal"]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["LT", "NO"])]
 
 
-class OrganisationCreate(Input, frozen=True):
+class OrganisationCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=300)]
     kind: Kind
     country: Country

@@ -6,8 +6,11 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+import msgspec
 from litestar.testing import AsyncTestClient
 
+from tests.unit.workflows import factories as workflow_factories
 from workflows.organisations import norwegian_check_digit
 
 OPERATOR_KEY = "test-operator-key-0123456789"
@@ -78,3 +81,88 @@ class Api:
         )
         assert r.status_code == 201, r.text
         return str(r.json()["key"])
+
+
+_NUMBERS = msgspec.json.Encoder(decimal_format="number")
+MODELS = ("client_owns", "vendor_owns_licensed", "joint", "field_split", "lead_exploiter")
+
+
+def proposal_body(model: str = "joint", milestones: int = 2, **over: Any) -> dict[str, Any]:
+    """A valid proposal as the wire carries it (money as JSON numbers), built from the unit factories."""
+    terms = getattr(workflow_factories, model)()
+    p = workflow_factories.proposal(
+        ip_terms=terms, milestones=tuple(workflow_factories.milestone(i) for i in range(milestones))
+    )
+    body: dict[str, Any] = msgspec.json.decode(_NUMBERS.encode(p))
+    return {**body, **over}
+
+
+def engagement_body(vendor: Org, startup: Org, reviewer: Org | None = None, **over: Any) -> dict[str, Any]:
+    return {
+        "vendor_id": vendor.id,
+        "startup_id": startup.id,
+        "reviewer_id": reviewer.id if reviewer else None,
+        "title": "Nordic payments MVP",
+        "summary": "A card-less payments MVP for a Norwegian fintech start-up.",
+        "currency": "EUR",
+        **over,
+    }
+
+
+@dataclass
+class Parties:
+    vendor: Org
+    startup: Org
+    reviewer: Org
+    stranger: Org
+
+
+class EngagementApi(Api):
+    async def parties(self) -> Parties:
+        return Parties(
+            await self.create_org("vendor"),
+            await self.create_org("startup"),
+            await self.create_org("legal"),
+            await self.create_org("vendor", name="Svetimas UAB"),
+        )
+
+    async def create_engagement(self, p: Parties, **over: Any) -> dict[str, Any]:
+        r = await self.client.post(
+            "/api/v1/engagements",
+            json=engagement_body(p.vendor, p.startup, p.reviewer, **over),
+            headers=bearer(p.vendor.admin_key),
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def propose(
+        self, engagement_id: str, key: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        r = await self.client.post(
+            f"/api/v1/engagements/{engagement_id}/proposals",
+            json=body or proposal_body(),
+            headers=bearer(key),
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    async def act(
+        self,
+        engagement_id: str,
+        action: str,
+        key: str,
+        body: dict[str, Any] | None = None,
+        if_match: str | None = None,
+    ) -> httpx.Response:
+        headers = bearer(key) | ({"If-Match": if_match} if if_match else {})
+        return await self.client.post(
+            f"/api/v1/engagements/{engagement_id}/actions/{action}", json=body or {}, headers=headers
+        )
+
+    async def to_terms_agreed(self, p: Parties) -> dict[str, Any]:
+        e = await self.create_engagement(p)
+        await self.propose(e["id"], p.vendor.admin_key)
+        assert (await self.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
+        r = await self.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
+        assert r.status_code == 200, r.text
+        return dict(r.json())

@@ -1,0 +1,77 @@
+"""SQL for the append-only audit trail (the table refuses UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from db.types import Connection
+
+_COLUMNS = (
+    "engagement_id, seq, actor_org_id, actor_key_id, at, type, payload::text as payload, prev_hash, hash"
+)
+
+
+async def head(conn: Connection, engagement_id: UUID) -> tuple[int, str] | None:
+    """The last (seq, hash) of an engagement's chain; call with the engagement row locked."""
+    row = await conn.fetchrow(
+        "select seq, hash from audit_events where engagement_id = $1 order by seq desc limit 1", engagement_id
+    )
+    return (int(row["seq"]), str(row["hash"])) if row else None
+
+
+async def insert(
+    conn: Connection,
+    *,
+    engagement_id: UUID,
+    seq: int,
+    actor_org_id: UUID | None,
+    actor_key_id: UUID | None,
+    at: datetime,
+    type: str,
+    payload_json: str,
+    prev_hash: str,
+    hash: str,
+) -> None:
+    await conn.execute(
+        """insert into audit_events
+               (engagement_id, seq, actor_org_id, actor_key_id, at, type, payload, prev_hash, hash)
+           values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)""",
+        engagement_id,
+        seq,
+        actor_org_id,
+        actor_key_id,
+        at,
+        type,
+        payload_json,
+        prev_hash,
+        hash,
+    )
+
+
+async def page(
+    conn: Connection, engagement_id: UUID, *, after: int | None, limit: int
+) -> list[dict[str, Any]]:
+    rows = await conn.fetch(
+        f"""select {_COLUMNS} from audit_events
+             where engagement_id = $1 and seq > coalesce($2, 0)
+             order by seq limit $3""",  # noqa: S608 (constant columns)
+        engagement_id,
+        after,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def stream(conn: Connection, engagement_id: UUID, batch: int = 500) -> AsyncIterator[dict[str, Any]]:
+    """Every event in seq order, in batches, so verifying a long chain holds little in memory."""
+    after = 0
+    while True:
+        rows = await page(conn, engagement_id, after=after, limit=batch)
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        after = int(rows[-1]["seq"])

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+
+from service import actions, engagements, proposals
+from service import audit as audit_ops
+from service.deps import Conn, CurrentCaller
+from service.pagination import MAX_LIMIT
+from service.responses import JsonResponse
+from service.schemas.common import Page
+from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Proposal
+from service.schemas.events import AuditEvent, ChainReport
+from service.tenancy import engagement_guard
+from workflows.engagement import ActionInput
+from workflows.errors import RuleViolation
+from workflows.terms import ProposalInput
+
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
+EngagementId = FromPath[UUID]
+
+
+def with_etag(engagement: Engagement, status_code: int = 200) -> JsonResponse[Engagement]:
+    headers = {"ETag": f'"{engagement.version}"'}
+    if status_code == 201:
+        headers["Location"] = f"/api/v1/engagements/{engagement.id}"
+    return JsonResponse(engagement, status_code=status_code, headers=headers)
+
+
+class EngagementController(Controller):
+    path = "/engagements"
+    tags = ["engagements"]
+    guards = [engagement_guard]
+
+    @post("/", operation_id="createEngagement")
+    async def create(
+        self, conn: Conn, caller: CurrentCaller, data: JSONBody[EngagementCreate]
+    ) -> JsonResponse[Engagement]:
+        async with conn.transaction():
+            return with_etag(await engagements.create_engagement(conn, caller, data), 201)
+
+    @get("/", operation_id="listEngagements")
+    async def list_engagements(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        state_filter: Annotated[
+            str | None, QueryParameter(name="state", description="only this state")
+        ] = None,
+        counterparty_id: FromQuery[UUID | None] = None,
+        limit: Limit = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> Page[Engagement]:
+        return await engagements.list_engagements(
+            conn, caller, state=state_filter, counterparty_id=counterparty_id, limit=limit, cursor=cursor
+        )
+
+    @get("/{engagement_id:uuid}", operation_id="getEngagement")
+    async def read(
+        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId
+    ) -> JsonResponse[Engagement]:
+        return with_etag(await engagements.get_engagement(conn, caller, engagement_id))
+
+    @patch("/{engagement_id:uuid}", operation_id="patchEngagement")
+    async def update(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        data: JSONBody[EngagementPatch],
+        if_match: IfMatch = None,
+    ) -> JsonResponse[Engagement]:
+        async with conn.transaction():
+            return with_etag(await engagements.patch_engagement(conn, caller, engagement_id, data, if_match))
+
+    @post("/{engagement_id:uuid}/actions/{action:str}", operation_id="fireEngagementAction", status_code=200)
+    async def fire(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        action: FromPath[str],
+        data: JSONBody[ActionInput | None] = None,
+        if_match: IfMatch = None,
+    ) -> JsonResponse[Engagement]:
+        async with conn.transaction():
+            result = await actions.fire_action(
+                conn, caller, engagement_id, action, data or ActionInput(), if_match
+            )
+        return with_etag(result)
+
+    @post("/{engagement_id:uuid}/proposals", operation_id="createProposal")
+    async def create_proposal(
+        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, data: JSONBody[ProposalInput]
+    ) -> JsonResponse[Proposal]:
+        async with conn.transaction():
+            proposal = await proposals.create_proposal(conn, caller, engagement_id, data)
+        location = f"/api/v1/engagements/{engagement_id}/proposals/{proposal.revision}"
+        return JsonResponse(proposal, status_code=201, headers={"Location": location})
+
+    @get("/{engagement_id:uuid}/proposals", operation_id="listProposals")
+    async def list_proposals(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        limit: Limit = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> Page[Proposal]:
+        return await proposals.list_proposals(conn, caller, engagement_id, limit=limit, cursor=cursor)
+
+    @get("/{engagement_id:uuid}/proposals/{revision:int}", operation_id="getProposal")
+    async def read_proposal(
+        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, revision: FromPath[int]
+    ) -> Proposal:
+        return await proposals.get_proposal(conn, caller, engagement_id, revision)
+
+    @get("/{engagement_id:uuid}/events", operation_id="listEngagementEvents")
+    async def events(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        limit: Limit = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> Page[AuditEvent]:
+        await engagements.get_engagement(conn, caller, engagement_id)
+        if cursor is not None and not cursor.isdigit():
+            raise RuleViolation.one("cursor", "not a cursor this service issued")
+        return await audit_ops.events_page(
+            conn, engagement_id, after=int(cursor) if cursor else None, limit=limit
+        )
+
+    @get("/{engagement_id:uuid}/events/verify", operation_id="verifyEngagementEvents")
+    async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:
+        await engagements.get_engagement(conn, caller, engagement_id)
+        return await audit_ops.verify(conn, engagement_id)

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+
+from service.schemas.engagements import Workflow
+from workflows.engagement import describe_workflow
+
+
+class WorkflowController(Controller):
+    path = "/workflow"
+    tags = ["workflow"]
+
+    @get("/", operation_id="getWorkflow", summary="States, actions with roles, and a Mermaid diagram")
+    async def workflow(self) -> Workflow:
+        described = describe_workflow()
+        return Workflow(
+            states=described["states"], actions=described["actions"], mermaid=described["mermaid"]
+        )

@@ -1,0 +1,29 @@
+"""The app's Response class: money (Decimal) goes out as a JSON number, as the spec pins."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Response
+from litestar.serialization.msgspec_hooks import default_serializer
+from litestar.types import Serializer
+
+T = TypeVar("T")
+
+
+@cache
+def _encoder(enc_hook: Serializer) -> msgspec.json.Encoder:
+    return msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
+
+
+class JsonResponse(Response[T]):
+    """Litestar renders Decimal as a JSON string; the API promises numbers (``"fee": 1500.00``)."""
+
+    def render(self, content: Any, media_type: str, enc_hook: Serializer = default_serializer) -> bytes:
+        if media_type == "application/json" or media_type.endswith("+json"):
+            if isinstance(content, bytes):
+                return content
+            return _encoder(enc_hook).encode(content)
+        return super().render(content, media_type, enc_hook)

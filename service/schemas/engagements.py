@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+from service.schemas.common import Input
+from workflows.terms import Advisory, IpTerms, MilestoneInput
+
+Currency = Literal["EUR", "NOK"]
+Title = Annotated[str, Meta(min_length=1, max_length=300)]
+Summary = Annotated[str, Meta(max_length=20_000)]
+
+
+class Funding(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Co-funding data, e.g. Norway Grants via MITA / Innovation Norway."""
+
+    programme: Annotated[str, Meta(min_length=1, max_length=300)]
+    call_code: Annotated[str, Meta(min_length=1, max_length=100)]
+    grant_amount: Decimal  # >= 0, 2 decimals: checked with the other rules, naming the field
+    cofinancing_rate: Decimal  # 0..1
+    de_minimis: bool
+
+
+class EngagementCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    vendor_id: UUID
+    startup_id: UUID
+    reviewer_id: UUID | None = None
+    title: Title
+    summary: Summary = ""
+    currency: Currency
+    funding: Funding | None = None
+
+
+class EngagementPatch(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Only what is given changes; ``reviewer_id`` and ``funding`` may be set to null."""
+
+    title: Title | UnsetType = UNSET
+    summary: Summary | UnsetType = UNSET
+    reviewer_id: UUID | UnsetType | None = UNSET
+    funding: Funding | UnsetType | None = UNSET
+
+
+class Engagement(msgspec.Struct, kw_only=True):
+    id: UUID
+    vendor_id: UUID
+    startup_id: UUID
+    reviewer_id: UUID | None
+    title: str
+    summary: str
+    currency: str
+    funding: Funding | None
+    state: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    available_actions: list[str]
+
+
+class Proposal(msgspec.Struct, kw_only=True):
+    engagement_id: UUID
+    revision: int
+    scope: str
+    milestones: list[MilestoneInput]
+    ip_terms: IpTerms
+    total_fee: Decimal
+    advisories: list[Advisory]
+    created_at: datetime
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+
+
+class Workflow(msgspec.Struct, kw_only=True):
+    states: list[str]
+    actions: list[dict[str, Any]]
+    mermaid: str

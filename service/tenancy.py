@@ -1,0 +1,69 @@
+"""The tenant check, in one place: who may see an engagement, and as which party.
+
+Every route under an engagement (or a resource that belongs to one) resolves it through
+``visible_engagement``; the ``engagement_guard`` runs the same check before a handler's
+body is even parsed, so a stranger gets 404 whatever it sends. Operators administer the
+platform and see no engagement content.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from db import engagements
+from db.types import Connection
+from service.auth import Caller
+from workflows.engagement import Actor
+from workflows.errors import NotFound
+from workflows.states import Party
+
+_PARTY_COLUMNS = {Party.VENDOR: "vendor_id", Party.STARTUP: "startup_id", Party.REVIEWER: "reviewer_id"}
+
+
+def not_found(engagement_id: UUID) -> NotFound:
+    return NotFound(f"engagement {engagement_id} not found")
+
+
+async def visible_engagement(
+    conn: Connection, caller: Caller, engagement_id: UUID, *, lock: bool = False
+) -> dict[str, Any]:
+    """The engagement row if the caller's organisation is a party to it; NotFound otherwise (never 403)."""
+    if caller.organisation_id is None:
+        raise not_found(engagement_id)
+    row = await engagements.get_for(conn, engagement_id, caller.organisation_id, lock=lock)
+    if row is None:
+        raise not_found(engagement_id)
+    return row
+
+
+def parties_of(row: dict[str, Any], organisation_id: UUID | None) -> frozenset[Party]:
+    return frozenset(
+        p
+        for p, column in _PARTY_COLUMNS.items()
+        if row[column] is not None and row[column] == organisation_id
+    )
+
+
+def actor_for(caller: Caller, row: dict[str, Any]) -> Actor:
+    return Actor(
+        parties=parties_of(row, caller.organisation_id),
+        organisation_id=str(caller.organisation_id),
+        key_id=str(caller.key_id),
+    )
+
+
+async def engagement_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Route guard: 404 before anything else when the caller is not a party to the engagement."""
+    engagement_id = connection.path_params.get("engagement_id")
+    if engagement_id is None:
+        return
+    caller: Caller = connection.user
+    if caller.organisation_id is None:
+        raise not_found(engagement_id)
+    async with connection.app.state.pool.acquire() as conn:
+        if not await engagements.is_party(conn, engagement_id, caller.organisation_id):
+            raise not_found(engagement_id)
