@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from db.types import Connection
 
-RETENTION = "24 hours"
+RETENTION = timedelta(hours=24)
 
 
 async def reserve(conn: Connection, api_key_id: str, key: str, request_hash: bytes) -> dict[str, Any] | None:
@@ -56,5 +57,7 @@ async def release(conn: Connection, api_key_id: str, key: str) -> None:
 
 
 async def purge_expired(conn: Connection) -> int:
-    status = await conn.execute("delete from idempotency_keys where created_at < now() - $1::interval", RETENTION)
+    status = await conn.execute(
+        "delete from idempotency_keys where created_at < now() - $1::interval", RETENTION
+    )
     return int(status.split()[-1])

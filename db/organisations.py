@@ -40,5 +40,16 @@ async def get(conn: Connection, org_id: UUID) -> dict[str, Any] | None:
 
 
 async def visible_to(conn: Connection, org_id: UUID, caller_org_id: UUID) -> bool:
-    """A member sees its own organisation (and, once engagements exist, every party it shares one with)."""
-    return org_id == caller_org_id
+    """A member sees its own organisation, and every organisation it shares an engagement with."""
+    if org_id == caller_org_id:
+        return True
+    return bool(
+        await conn.fetchval(
+            """select exists (
+                   select 1 from engagement_parties mine
+                     join engagement_parties theirs on theirs.engagement_id = mine.engagement_id
+                    where mine.organisation_id = $2 and theirs.organisation_id = $1)""",
+            org_id,
+            caller_org_id,
+        )
+    )

@@ -19,7 +19,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from db import create_pool, migrate
+from db import create_pool, idempotency, migrate
 from service.auth import ApiKeyMiddleware
 from service.controllers.engagements import EngagementController
 from service.controllers.health import HealthController
@@ -28,6 +28,7 @@ from service.controllers.organisations import ApiKeyController, OrganisationCont
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
+from service.idempotency import IdempotencyMiddleware
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -71,6 +72,8 @@ def _lifespan(settings: Settings) -> Any:
             if settings.migrate_on_start:
                 async with pool.acquire() as conn:
                     await migrate(conn)
+            async with pool.acquire() as conn:
+                await idempotency.purge_expired(conn)
             app.state.pool = pool
             yield
         finally:
@@ -89,7 +92,7 @@ def create_app(settings: Settings) -> Litestar:
             EngagementController,
             WorkflowController,
         ],
-        middleware=[ApiKeyMiddleware],
+        middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
     )

@@ -222,7 +222,9 @@ def _milestone_errors(milestones: tuple[MilestoneInput, ...]) -> Iterator[FieldE
             yield FieldError(f"{at}.title", "must not be empty")
         yield from _money(m.fee, f"{at}.fee")
         yield from _int_range(m.acceptance_days, f"{at}.acceptance_days", 1, 365)
-    if sum((m.fee for m in milestones if m.fee.is_finite()), Decimal(0)) > MAX_MONEY:
+    fees = [m.fee for m in milestones]
+    # Each fee within bounds can still add up past what numeric(14, 2) holds.
+    if all(f.is_finite() and 0 < f <= MAX_MONEY for f in fees) and sum(fees, Decimal(0)) > MAX_MONEY:
         yield FieldError("milestones", f"the total fee must not exceed {MAX_MONEY}")
 
 
