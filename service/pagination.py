@@ -37,3 +37,15 @@ def next_cursor(rows: list[dict[str, Any]], limit: int) -> str | None:
         return None
     last = rows[limit - 1]
     return encode_cursor(last["created_at"], last["id"])
+
+
+_INT4_MAX = 2**31 - 1
+
+
+def decode_seq_cursor(cursor: str | None) -> int | None:
+    """Cursors over per-engagement sequence numbers (revisions, audit events): a plain position."""
+    if cursor is None:
+        return None
+    if not cursor.isdigit() or int(cursor) > _INT4_MAX:
+        raise RuleViolation.one("cursor", "not a cursor this service issued")
+    return int(cursor)

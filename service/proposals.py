@@ -12,10 +12,11 @@ from db.types import Connection
 from service.audit import actor_record, append_event
 from service.auth import Caller
 from service.engagements import proposal_input
+from service.pagination import decode_seq_cursor
 from service.schemas.common import Page
 from service.schemas.engagements import Proposal
 from service.tenancy import parties_of, visible_engagement
-from workflows.errors import Forbidden, InvalidTransition, NotFound, RuleViolation
+from workflows.errors import Forbidden, InvalidTransition, NotFound
 from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, ProposalInput, total_fee, validate_proposal
 
@@ -79,7 +80,7 @@ async def create_proposal(
 
 async def get_proposal(conn: Connection, caller: Caller, engagement_id: UUID, revision: int) -> Proposal:
     await visible_engagement(conn, caller, engagement_id)
-    row = await proposals.get(conn, engagement_id, revision)
+    row = await proposals.get(conn, engagement_id, revision) if 1 <= revision <= 2**31 - 1 else None
     if row is None:
         raise NotFound(f"revision {revision} of engagement {engagement_id} not found")
     return view(row)
@@ -89,11 +90,6 @@ async def list_proposals(
     conn: Connection, caller: Caller, engagement_id: UUID, *, limit: int, cursor: str | None
 ) -> Page[Proposal]:
     await visible_engagement(conn, caller, engagement_id)
-    after = None
-    if cursor is not None:
-        if not cursor.isdigit():
-            raise RuleViolation.one("cursor", "not a cursor this service issued")
-        after = int(cursor)
-    rows = await proposals.page(conn, engagement_id, after=after, limit=limit + 1)
+    rows = await proposals.page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit + 1)
     items = [view(r) for r in rows[:limit]]
     return Page(items=items, next_cursor=str(items[-1].revision) if len(rows) > limit else None)

@@ -59,8 +59,8 @@ def actor_for(caller: Caller, row: dict[str, Any]) -> Actor:
 async def engagement_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Route guard: 404 before anything else when the caller is not a party to the engagement."""
     engagement_id = connection.path_params.get("engagement_id")
-    if engagement_id is None:
-        return
+    if engagement_id is None or connection.scope.get("method") == "OPTIONS":
+        return  # OPTIONS (unauthenticated, e.g. CORS preflight) names allowed methods, no content
     caller: Caller = connection.user
     if caller.organisation_id is None:
         raise not_found(engagement_id)

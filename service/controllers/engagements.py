@@ -9,14 +9,13 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 from service import actions, engagements, proposals
 from service import audit as audit_ops
 from service.deps import Conn, CurrentCaller
-from service.pagination import MAX_LIMIT
+from service.pagination import MAX_LIMIT, decode_seq_cursor
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Proposal
 from service.schemas.events import AuditEvent, ChainReport
 from service.tenancy import engagement_guard
 from workflows.engagement import ActionInput
-from workflows.errors import RuleViolation
 from workflows.terms import ProposalInput
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
@@ -129,11 +128,7 @@ class EngagementController(Controller):
         cursor: FromQuery[str | None] = None,
     ) -> Page[AuditEvent]:
         await engagements.get_engagement(conn, caller, engagement_id)
-        if cursor is not None and not cursor.isdigit():
-            raise RuleViolation.one("cursor", "not a cursor this service issued")
-        return await audit_ops.events_page(
-            conn, engagement_id, after=int(cursor) if cursor else None, limit=limit
-        )
+        return await audit_ops.events_page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit)
 
     @get("/{engagement_id:uuid}/events/verify", operation_id="verifyEngagementEvents")
     async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:

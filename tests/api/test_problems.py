@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from tests.support.factories import OPERATOR_KEY, Api, bearer, organisation_body
+from tests.support.factories import OPERATOR_KEY, Api, EngagementApi, bearer, organisation_body
 
 PROBLEM = "application/problem+json"
 
@@ -119,3 +119,26 @@ async def test_openapi_is_valid_3_1_with_operation_ids(api: Api) -> None:
     docs = await api.client.get("/schema")
     assert docs.status_code == 200
     assert "text/html" in docs.headers["content-type"]
+
+
+async def test_options_on_an_engagement_route_is_not_a_500(api: Api) -> None:
+    r = await api.client.options("/api/v1/engagements/00000000-0000-4000-8000-000000000000/events")
+    assert r.status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/engagements/{id}/events?cursor=99999999999999999999",
+        "/api/v1/engagements/{id}/proposals?cursor=99999999999999999999",
+        "/api/v1/engagements/{id}/proposals/99999999999999999999",
+        "/api/v1/engagements?cursor=99999999999999999999",
+        "/api/v1/engagements?limit=0",
+    ],
+)
+async def test_out_of_range_numbers_are_4xx(api: EngagementApi, path: str) -> None:
+    p = await api.parties()
+    e = await api.create_engagement(p)
+    r = await api.client.get(path.replace("{id}", e["id"]), headers=bearer(p.vendor.admin_key))
+    assert 400 <= r.status_code < 500
+    assert r.headers["content-type"].startswith(PROBLEM)
