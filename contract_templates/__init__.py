@@ -1,1 +1,33 @@
-"""The clause library (versioned data files) and the pure renderer terms -> DOCX bytes (issue 4)."""
+"""The clause library (versioned data files) and the pure renderer terms -> DOCX bytes (issue 4).
+
+Pure: reads only its own data files (once, cached), never the clock, a database or the network.
+
+    data = ContractInput(...)                 # built by the shell from the engagement
+    document = render_contract(data)          # DOCX bytes, byte-identical for the same input
+    texts = clause_texts(data)                # {clause id: text}, store it with the version
+    compare_clauses(old_texts, new_texts)     # [ClauseChange], in document order
+"""
+
+from contract_templates.compare import ClauseChange, clause_texts, compare_clauses
+from contract_templates.library import ClauseLibraryError, build_library, load_library
+from contract_templates.model import ContractInput, FundingInfo, PartyInfo
+from contract_templates.render import MEDIA_TYPE, render_contract
+
+TEMPLATE_ID: str = load_library().template_id
+TEMPLATE_VERSION: str = load_library().template_version
+
+__all__ = [
+    "MEDIA_TYPE",
+    "TEMPLATE_ID",
+    "TEMPLATE_VERSION",
+    "ClauseChange",
+    "ClauseLibraryError",
+    "ContractInput",
+    "FundingInfo",
+    "PartyInfo",
+    "build_library",
+    "clause_texts",
+    "compare_clauses",
+    "load_library",
+    "render_contract",
+]

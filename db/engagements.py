@@ -9,7 +9,22 @@ from uuid import UUID
 from db.types import Connection
 
 _COLUMNS = """e.id, e.vendor_id, e.startup_id, e.reviewer_id, e.title, e.summary, e.currency,
-    e.funding::text as funding, e.state, e.disputed_from, e.version, e.created_at, e.updated_at"""
+    e.funding::text as funding, e.state, e.disputed_from, e.version, e.created_at, e.updated_at,
+    e.latest_contract_sha256, e.approved_sha256, e.signed_parties"""
+
+# Columns a change may set, with the cast each parameter needs. Only these names ever reach
+# the SET clause (a fixed whitelist, never caller text); every value is a bound parameter.
+_UPDATABLE = {
+    "title": "",
+    "summary": "",
+    "reviewer_id": "::uuid",
+    "funding": "::jsonb",
+    "state": "",
+    "disputed_from": "",
+    "latest_contract_sha256": "",
+    "approved_sha256": "",
+    "signed_parties": "::text[]",
+}
 
 _PARTY_COLUMNS = ("vendor_id", "startup_id", "reviewer_id")
 
@@ -70,29 +85,16 @@ async def is_party(conn: Connection, engagement_id: UUID, organisation_id: UUID)
 
 async def update(conn: Connection, engagement_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply column changes and bump the version; the caller holds the row lock."""
+    unknown = set(changes) - set(_UPDATABLE)
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    sets = [f"{column} = ${i}{_UPDATABLE[column]}" for i, column in enumerate(changes, start=2)]
+    sets += ["version = version + 1", "updated_at = clock_timestamp()"]
     row = await conn.fetchrow(
-        f"""with e as (
-                update engagements set
-                    title = coalesce($2, title),
-                    summary = coalesce($3, summary),
-                    reviewer_id = case when $4 then $5::uuid else reviewer_id end,
-                    funding = case when $6 then $7::jsonb else funding end,
-                    state = coalesce($8, state),
-                    disputed_from = case when $9 then $10 else disputed_from end,
-                    version = version + 1,
-                    updated_at = clock_timestamp()
-                where id = $1 returning *)
-            select {_COLUMNS} from e""",  # noqa: S608
+        f"""with e as (update engagements set {", ".join(sets)} where id = $1 returning *)
+            select {_COLUMNS} from e""",  # noqa: S608 (whitelisted columns, bound values)
         engagement_id,
-        changes.get("title"),
-        changes.get("summary"),
-        "reviewer_id" in changes,
-        changes.get("reviewer_id"),
-        "funding" in changes,
-        changes.get("funding"),
-        changes.get("state"),
-        "disputed_from" in changes,
-        changes.get("disputed_from"),
+        *changes.values(),
     )
     assert row is not None
     if "reviewer_id" in changes:

@@ -2,59 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
-from db import engagements, proposals
+from db import engagements
 from db.types import Connection
+from service import contracts, effects
 from service.audit import actor_record, append_event
 from service.auth import Caller
+from service.effects import Effect, EffectContext
 from service.engagements import check_version, parse_if_match, snapshot, view
 from service.schemas.engagements import Engagement
 from service.tenancy import actor_for, visible_engagement
-from workflows.engagement import ActionInput, Decision, EngagementSnapshot, decide
+from workflows.engagement import ActionInput, decide
 from workflows.errors import FieldError, RuleViolation
 from workflows.text import xml_illegal_fields
 
-Effect = Callable[[Connection, UUID, EngagementSnapshot, Decision], Awaitable[dict[str, Any]]]
-
-
-async def _mark_revision_submitted(
-    conn: Connection, engagement_id: UUID, snap: EngagementSnapshot, _: Decision
-) -> dict[str, Any]:
-    assert snap.latest_revision is not None  # the guard made sure
-    await proposals.mark_submitted(conn, engagement_id, snap.latest_revision)
-    return {}
-
-
-async def _mark_revision_accepted(
-    conn: Connection, engagement_id: UUID, snap: EngagementSnapshot, _: Decision
-) -> dict[str, Any]:
-    assert snap.latest_revision is not None
-    await proposals.mark_accepted(conn, engagement_id, snap.latest_revision)
-    return {}
-
-
-async def _remember_disputed_from(
-    conn: Connection, engagement_id: UUID, snap: EngagementSnapshot, d: Decision
-) -> dict[str, Any]:
-    return {"disputed_from": d.from_state.value}
-
-
-async def _clear_disputed_from(
-    conn: Connection, engagement_id: UUID, snap: EngagementSnapshot, d: Decision
-) -> dict[str, Any]:
-    return {"disputed_from": None}
-
-
 #: Side effects this build can apply. An action whose decision needs one that is not here is
-#: refused with 422 before anything is written (contract and milestone features come later).
+#: refused with 422 before anything is written (milestone features come later).
 EFFECTS: dict[str, Effect] = {
-    "mark_revision_submitted": _mark_revision_submitted,
-    "mark_revision_accepted": _mark_revision_accepted,
-    "remember_disputed_from": _remember_disputed_from,
-    "clear_disputed_from": _clear_disputed_from,
+    "mark_revision_submitted": effects.mark_revision_submitted,
+    "mark_revision_accepted": effects.mark_revision_accepted,
+    "remember_disputed_from": effects.remember_disputed_from,
+    "clear_disputed_from": effects.clear_disputed_from,
+    "create_contract_version": contracts.create_contract_version,
+    "mark_contract_in_review": contracts.mark_contract_in_review,
+    "record_review": contracts.record_review,
+    "mark_contract_approved": contracts.mark_contract_approved,
+    "record_signature": contracts.record_signature,
+    "create_signature_record": contracts.create_signature_record,
 }
 
 
@@ -80,14 +56,18 @@ async def fire_action(
             FieldError("action", f"{action} needs {', '.join(missing)}, which this service cannot do yet")
         )
     changes: dict[str, Any] = {"state": decision.to_state.value}
-    for effect in decision.effects:
-        changes |= await EFFECTS[effect](conn, engagement_id, snap, decision)
+    payload = dict(decision.event_payload)
+    ctx = EffectContext(conn=conn, caller=caller, row=row, snapshot=snap, decision=decision, data=data)
+    for name in decision.effects:
+        result = await EFFECTS[name](ctx)
+        changes |= result.changes
+        payload |= result.payload
     updated = await engagements.update(conn, engagement_id, changes)
     await append_event(
         conn,
         engagement_id,
         actor_record(caller.organisation_id, caller.key_id),
         decision.event_type,
-        {**decision.event_payload, "action": action, "version": updated["version"]},
+        {**payload, "action": action, "version": updated["version"]},
     )
-    return view(caller, updated)
+    return view(caller, updated, await snapshot(conn, updated))

@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from db import create_pool, idempotency, migrate
 from service.auth import ApiKeyMiddleware
+from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.health import HealthController
 from service.controllers.me import MeController
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
             ApiKeyController,
             MeController,
             EngagementController,
+            ContractController,
             WorkflowController,
         ],
         middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],

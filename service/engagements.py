@@ -37,9 +37,15 @@ _EDITABLE_STATES = frozenset(
 _KIND_OF_FIELD = {"vendor_id": "vendor", "startup_id": "startup", "reviewer_id": "legal"}
 
 
+def _signed(row: dict[str, Any]) -> frozenset[Party]:
+    return frozenset(Party(p) for p in row["signed_parties"] or ())
+
+
 def light_snapshot(row: dict[str, Any]) -> EngagementSnapshot:
-    """What ``available_actions`` needs (state only: guards are not run for the list of actions)."""
-    return EngagementSnapshot(state=EngagementState(row["state"]), version=row["version"])
+    """What ``available_actions`` needs: the state and who has signed (guards are not run)."""
+    return EngagementSnapshot(
+        state=EngagementState(row["state"]), version=row["version"], signed_parties=_signed(row)
+    )
 
 
 async def snapshot(conn: Connection, row: dict[str, Any]) -> EngagementSnapshot:
@@ -55,6 +61,9 @@ async def snapshot(conn: Connection, row: dict[str, Any]) -> EngagementSnapshot:
         latest_revision_milestone_count=milestone_count,
         # Terms are validated before a revision is stored, so a stored revision's terms are valid.
         latest_revision_terms_valid=latest is not None,
+        latest_contract_sha256=row["latest_contract_sha256"],
+        approved_sha256=row["approved_sha256"],
+        signed_parties=_signed(row),
         disputed_from=EngagementState(row["disputed_from"]) if row["disputed_from"] else None,
     )
 

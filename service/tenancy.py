@@ -14,7 +14,7 @@ from uuid import UUID
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from db import engagements
+from db import contracts, engagements
 from db.types import Connection
 from service.auth import Caller
 from workflows.engagement import Actor
@@ -57,13 +57,22 @@ def actor_for(caller: Caller, row: dict[str, Any]) -> Actor:
 
 
 async def engagement_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Route guard: 404 before anything else when the caller is not a party to the engagement."""
-    engagement_id = connection.path_params.get("engagement_id")
-    if engagement_id is None or connection.scope.get("method") == "OPTIONS":
+    """Route guard: 404 before anything else when the caller is not a party to the engagement
+    named by the path (``engagement_id``, or the engagement a ``contract_id`` belongs to)."""
+    params = connection.path_params
+    if connection.scope.get("method") == "OPTIONS" or not ({"engagement_id", "contract_id"} & set(params)):
         return  # OPTIONS (unauthenticated, e.g. CORS preflight) names allowed methods, no content
     caller: Caller = connection.user
-    if caller.organisation_id is None:
-        raise not_found(engagement_id)
     async with connection.app.state.pool.acquire() as conn:
-        if not await engagements.is_party(conn, engagement_id, caller.organisation_id):
-            raise not_found(engagement_id)
+        if "engagement_id" in params:
+            engagement_id: UUID | None = params["engagement_id"]
+            missing = not_found(params["engagement_id"])
+        else:
+            engagement_id = await contracts.engagement_of(conn, params["contract_id"])
+            missing = NotFound(f"contract {params['contract_id']} not found")
+        if (
+            engagement_id is None
+            or caller.organisation_id is None
+            or not await engagements.is_party(conn, engagement_id, caller.organisation_id)
+        ):
+            raise missing

@@ -294,6 +294,7 @@ WORKFLOW: tuple[Transition, ...] = (
     Transition(
         "submit_for_review", (S.CONTRACT_DRAFTED,), S.IN_REVIEW, BOTH, "contract_submitted_for_review",
         guards=(_reviewer_assigned, _contract_exists), records=("comment",), context=_contract,
+        effects=("mark_contract_in_review",),
     ),
     Transition(
         "request_revision", (S.IN_REVIEW,), S.NEGOTIATING, frozenset({REVIEWER}),

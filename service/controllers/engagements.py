@@ -8,10 +8,12 @@ from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, Quer
 
 from service import actions, engagements, proposals
 from service import audit as audit_ops
+from service import contracts as contract_ops
 from service.deps import Conn, CurrentCaller
 from service.pagination import MAX_LIMIT, decode_seq_cursor
 from service.responses import JsonResponse
 from service.schemas.common import Page
+from service.schemas.contracts import ContractVersion, Signatures
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Proposal
 from service.schemas.events import AuditEvent, ChainReport
 from service.tenancy import engagement_guard
@@ -129,6 +131,21 @@ class EngagementController(Controller):
     ) -> Page[AuditEvent]:
         await engagements.get_engagement(conn, caller, engagement_id)
         return await audit_ops.events_page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit)
+
+    @get("/{engagement_id:uuid}/contracts", operation_id="listContracts")
+    async def list_contracts(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        limit: Limit = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> Page[ContractVersion]:
+        return await contract_ops.list_contracts(conn, caller, engagement_id, limit=limit, cursor=cursor)
+
+    @get("/{engagement_id:uuid}/signatures", operation_id="getSignatures")
+    async def signatures(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> Signatures:
+        return await contract_ops.engagement_signatures(conn, caller, engagement_id)
 
     @get("/{engagement_id:uuid}/events/verify", operation_id="verifyEngagementEvents")
     async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:

@@ -98,14 +98,6 @@ async def test_negotiation_walk_with_right_and_wrong_callers(
     assert revs["items"][1]["accepted_at"] is not None
     assert revs["items"][1]["ip_terms"]["shares"] == {"vendor": 40, "startup": 60}
 
-    # generating a contract needs the contract feature: refused with a reason, never faked
-    r = await api.act(eid, "generate_contract", p.vendor.admin_key)
-    assert r.status_code == 422
-    assert "cannot do yet" in r.json()["errors"][0]["message"]
-    assert (await api.client.get(f"/api/v1/engagements/{eid}", headers=bearer(p.vendor.admin_key))).json()[
-        "state"
-    ] == "terms_agreed"
-
     events = (
         await api.client.get(f"/api/v1/engagements/{eid}/events", headers=bearer(p.vendor.admin_key))
     ).json()["items"]

@@ -63,7 +63,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "request_changes": ("changes_requested", ()),
     "accept_proposal": ("proposal_accepted", ("mark_revision_accepted",)),
     "generate_contract": ("contract_generated", ("create_contract_version",)),
-    "submit_for_review": ("contract_submitted_for_review", ()),
+    "submit_for_review": ("contract_submitted_for_review", ("mark_contract_in_review",)),
     "request_revision": ("contract_revision_requested", ("record_review",)),
     "approve": ("contract_approved", ("record_review", "mark_contract_approved")),
     "sign": ("contract_signed", ("record_signature", "create_signature_record")),
