@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
 from litestar import Controller, Response, get
-from litestar.params import FromHeader, FromPath
+from litestar.params import FromPath, HeaderParameter
 
 from service import contracts
 from service.deps import Conn, CurrentCaller
@@ -41,7 +42,7 @@ class ContractController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         contract_id: FromPath[UUID],
-        if_none_match: FromHeader[str | None] = None,
+        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         download = await contracts.contract_document(conn, caller, contract_id)
         etag = f'"{download.sha256}"'

@@ -166,3 +166,24 @@ class EngagementApi(Api):
         r = await self.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+
+async def walk_to_approved(
+    api: EngagementApi, p: Parties, body: dict[str, Any] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """terms_agreed -> contract_drafted -> in_review -> approved; returns (engagement id, contract metadata)."""
+    e = await api.create_engagement(p)
+    await api.propose(e["id"], p.vendor.admin_key, body)
+    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
+    assert (
+        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
+    ).status_code == 200
+    r = await api.act(e["id"], "generate_contract", p.startup.admin_key)
+    assert r.status_code == 200, r.text
+    contract = (
+        await api.client.get(f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key))
+    ).json()["items"][-1]
+    assert (await api.act(e["id"], "submit_for_review", p.vendor.admin_key)).status_code == 200
+    r = await api.act(e["id"], "approve", p.reviewer.admin_key, {"document_sha256": contract["sha256"]})
+    assert r.status_code == 200, r.text
+    return str(e["id"]), dict(contract)
