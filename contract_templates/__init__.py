@@ -6,12 +6,14 @@ Pure: reads only its own data files (once, cached), never the clock, a database 
     document = render_contract(data)          # DOCX bytes, byte-identical for the same input
     texts = clause_texts(data)                # {clause id: text}, store it with the version
     compare_clauses(old_texts, new_texts)     # [ClauseChange], in document order
+    schedule = render_results_schedule(ResultsScheduleInput(...))  # the IP results register as DOCX
 """
 
 from contract_templates.compare import ClauseChange, clause_texts, compare_clauses
 from contract_templates.library import ClauseLibraryError, build_library, load_library
 from contract_templates.model import ContractInput, FundingInfo, PartyInfo
 from contract_templates.render import MEDIA_TYPE, render_contract
+from contract_templates.schedule import ResultsScheduleInput, render_results_schedule
 
 TEMPLATE_ID: str = load_library().template_id
 TEMPLATE_VERSION: str = load_library().template_version
@@ -25,9 +27,11 @@ __all__ = [
     "ContractInput",
     "FundingInfo",
     "PartyInfo",
+    "ResultsScheduleInput",
     "build_library",
     "clause_texts",
     "compare_clauses",
     "load_library",
     "render_contract",
+    "render_results_schedule",
 ]

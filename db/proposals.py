@@ -87,3 +87,14 @@ async def mark_accepted(conn: Connection, engagement_id: UUID, revision: int) ->
         engagement_id,
         revision,
     )
+
+
+async def latest_accepted(conn: Connection, engagement_id: UUID) -> dict[str, Any] | None:
+    """The revision the parties agreed (and so signed): the newest one with accepted_at set."""
+    row = await conn.fetchrow(
+        f"""select {_COLUMNS} from proposal_revisions
+             where engagement_id = $1 and accepted_at is not null
+             order by revision desc limit 1""",  # noqa: S608
+        engagement_id,
+    )
+    return dict(row) if row else None

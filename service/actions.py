@@ -7,7 +7,7 @@ from uuid import UUID
 
 from db import engagements
 from db.types import Connection
-from service import contracts, effects
+from service import contracts, effects, milestones
 from service.audit import actor_record, append_event
 from service.auth import Caller
 from service.effects import Effect, EffectContext
@@ -19,7 +19,7 @@ from workflows.errors import FieldError, RuleViolation
 from workflows.text import xml_illegal_fields
 
 #: Side effects this build can apply. An action whose decision needs one that is not here is
-#: refused with 422 before anything is written (milestone features come later).
+#: refused with 422 before anything is written (a guard that cannot pass yet is never faked).
 EFFECTS: dict[str, Effect] = {
     "mark_revision_submitted": effects.mark_revision_submitted,
     "mark_revision_accepted": effects.mark_revision_accepted,
@@ -31,6 +31,9 @@ EFFECTS: dict[str, Effect] = {
     "mark_contract_approved": contracts.mark_contract_approved,
     "record_signature": contracts.record_signature,
     "create_signature_record": contracts.create_signature_record,
+    "create_milestones": milestones.create_milestones,
+    "finalise_results_register": milestones.finalise_results_register,
+    "record_unvested_results": milestones.record_unvested_results,
 }
 
 

@@ -21,10 +21,12 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from db import create_pool, idempotency, migrate
 from service.auth import ApiKeyMiddleware
+from service.clock import Clock, system_clock
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.health import HealthController
 from service.controllers.me import MeController
+from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
@@ -83,7 +85,7 @@ def _lifespan(settings: Settings) -> Any:
     return lifespan
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -92,6 +94,7 @@ def create_app(settings: Settings) -> Litestar:
             MeController,
             EngagementController,
             ContractController,
+            MilestoneController,
             WorkflowController,
         ],
         middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
@@ -101,7 +104,7 @@ def create_app(settings: Settings) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, api],
         lifespan=[_lifespan(settings)],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "clock": clock}),
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,

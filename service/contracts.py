@@ -41,7 +41,8 @@ def reference(engagement_id: UUID) -> str:
     return "JT-" + engagement_id.hex[:8].upper()
 
 
-def _party(row: dict[str, Any]) -> PartyInfo:
+def party_info(row: dict[str, Any]) -> PartyInfo:
+    """An organisation row as the documents name it."""
     return PartyInfo(
         organisation_id=str(row["id"]),
         name=row["name"],
@@ -70,9 +71,9 @@ async def _contract_input(
         title=row["title"],
         summary=row["summary"],
         currency=row["currency"],
-        vendor=_party(orgs["vendor_id"]),  # type: ignore[arg-type]
-        startup=_party(orgs["startup_id"]),  # type: ignore[arg-type]
-        reviewer=_party(reviewer) if reviewer else None,
+        vendor=party_info(orgs["vendor_id"]),  # type: ignore[arg-type]
+        startup=party_info(orgs["startup_id"]),  # type: ignore[arg-type]
+        reviewer=party_info(reviewer) if reviewer else None,
         funding=funding,
         revision=revision,
         contract_version=version,

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from db import engagements, organisations, proposals
+from db import engagements, milestones, organisations, proposals
 from db.types import Connection
 from service.audit import actor_record, append_event
 from service.auth import Caller
@@ -51,6 +51,7 @@ def light_snapshot(row: dict[str, Any]) -> EngagementSnapshot:
 async def snapshot(conn: Connection, row: dict[str, Any]) -> EngagementSnapshot:
     """Everything the guards need, read in the transaction that holds the row lock."""
     latest = await proposals.latest(conn, row["id"])
+    milestone_states = tuple(m["state"] for m in await milestones.all_for(conn, row["id"]))
     milestone_count = len(msgspec.json.decode(latest["milestones"])) if latest else 0
     return EngagementSnapshot(
         state=EngagementState(row["state"]),
@@ -64,6 +65,7 @@ async def snapshot(conn: Connection, row: dict[str, Any]) -> EngagementSnapshot:
         latest_contract_sha256=row["latest_contract_sha256"],
         approved_sha256=row["approved_sha256"],
         signed_parties=_signed(row),
+        milestone_states=milestone_states,
         disputed_from=EngagementState(row["disputed_from"]) if row["disputed_from"] else None,
     )
 

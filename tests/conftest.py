@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -44,15 +45,42 @@ def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20)
 
 
+class TestClock:
+    """The app's clock in tests: real time plus an offset a test may advance."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
 @pytest.fixture(scope="session")
-async def client(settings: Settings, db: asyncpg.Connection) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+def app_clock() -> TestClock:
+    return TestClock()
+
+
+@pytest.fixture
+def clock(app_clock: TestClock) -> Iterator[TestClock]:
+    """Per test: the app clock, reset afterwards."""
+    yield app_clock
+    app_clock.offset = timedelta(0)
+
+
+@pytest.fixture(scope="session")
+async def client(  # type: ignore[type-arg]
+    settings: Settings, db: asyncpg.Connection, app_clock: TestClock
+) -> AsyncIterator[AsyncTestClient]:
     async def no_server_errors(response: httpx.Response) -> None:
         # No request in the suite may get a 500: a 500 is a bug, whatever the test checks.
         assert response.status_code < 500, (
             f"{response.request.method} {response.request.url} -> {response.status_code}"
         )
 
-    async with AsyncTestClient(app=create_app(settings)) as c:
+    async with AsyncTestClient(app=create_app(settings, clock=app_clock)) as c:
         c.event_hooks["response"].append(no_server_errors)
         yield c
 

@@ -344,6 +344,7 @@ WORKFLOW: tuple[Transition, ...] = (
     Transition(
         "terminate", (S.SIGNED, S.IN_DEVELOPMENT, S.DELIVERED, S.ACCEPTED), S.TERMINATED, BOTH,
         "engagement_terminated", guards=(_reason,), records=("reason",),
+        effects=("record_unvested_results",),
     ),
     Transition(
         "raise_dispute", (S.IN_DEVELOPMENT, S.DELIVERED), S.DISPUTED, BOTH, "dispute_raised",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -187,3 +188,26 @@ async def walk_to_approved(
     r = await api.act(e["id"], "approve", p.reviewer.admin_key, {"document_sha256": contract["sha256"]})
     assert r.status_code == 200, r.text
     return str(e["id"]), dict(contract)
+
+
+async def walk_to_signed(api: EngagementApi, p: Parties, body: dict[str, Any] | None = None) -> str:
+    """... -> approved -> signed by both; returns the engagement id."""
+    eid, contract = await walk_to_approved(api, p, body)
+    for party, name in ((p.vendor, "Rūta Jonaitė"), (p.startup, "Ola Nordmann")):
+        sign = {"document_sha256": contract["sha256"], "signer_name": name, "signer_title": "CEO"}
+        r = await api.act(eid, "sign", party.admin_key, sign)
+        assert r.status_code == 200, r.text
+    return eid
+
+
+def delivery_body(n: int = 1, **over: Any) -> dict[str, Any]:
+    return {
+        "artifact_uri": f"https://git.example.com/mvp/releases/v0.{n}.tar.gz",
+        "checksum": "sha256:" + hashlib.sha256(f"release {n}".encode()).hexdigest(),
+        "notes": f"Release candidate {n}",
+        "components": [
+            {"name": "litestar", "version": "2.12.0", "licence": "MIT"},
+            {"name": "httpx", "version": "0.27.0", "licence": "BSD-3-Clause"},
+        ],
+        **over,
+    }

@@ -73,7 +73,7 @@ EVENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "accept_delivery": ("delivery_accepted", ()),
     "complete": ("engagement_completed", ("finalise_results_register",)),
     "withdraw": ("engagement_withdrawn", ()),
-    "terminate": ("engagement_terminated", ()),
+    "terminate": ("engagement_terminated", ("record_unvested_results",)),
     "raise_dispute": ("dispute_raised", ("remember_disputed_from",)),
     "resolve_dispute": ("dispute_resolved", ("clear_disputed_from",)),
 }

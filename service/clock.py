@@ -1,0 +1,12 @@
+"""The service's notion of now: injectable, so tests can pass acceptance periods without waiting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)

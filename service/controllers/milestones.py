@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from service import milestones
+from service.controllers.contracts import content_disposition
+from service.deps import Conn, CurrentCaller
+from service.responses import JsonResponse
+from service.schemas.common import Page
+from service.schemas.milestones import Delivery, Milestone
+from service.tenancy import engagement_guard
+from workflows.milestones import MilestoneActionInput
+from workflows.open_source import DeliveryInput
+from workflows.results import ResultEntry
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EngagementId = FromPath[UUID]
+MilestoneKey = FromPath[str]
+
+
+class MilestoneController(Controller):
+    path = "/engagements/{engagement_id:uuid}"
+    tags = ["delivery"]
+    guards = [engagement_guard]
+
+    @get("/milestones", operation_id="listMilestones")
+    async def list_milestones(
+        self, conn: Conn, caller: CurrentCaller, state: State, engagement_id: EngagementId
+    ) -> Page[Milestone]:
+        return await milestones.list_milestones(conn, caller, engagement_id, state.clock())
+
+    @get("/milestones/{key:str}", operation_id="getMilestone")
+    async def read(
+        self, conn: Conn, caller: CurrentCaller, state: State, engagement_id: EngagementId, key: MilestoneKey
+    ) -> Milestone:
+        return await milestones.get_milestone(conn, caller, engagement_id, key, state.clock())
+
+    @post("/milestones/{key:str}/deliveries", operation_id="recordDelivery")
+    async def deliver(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        state: State,
+        engagement_id: EngagementId,
+        key: MilestoneKey,
+        data: JSONBody[DeliveryInput],
+    ) -> JsonResponse[Delivery]:
+        async with conn.transaction():
+            delivery = await milestones.record_delivery(conn, caller, engagement_id, key, data, state.clock())
+        location = f"/api/v1/engagements/{engagement_id}/milestones/{key}"
+        return JsonResponse(delivery, status_code=201, headers={"Location": location})
+
+    @post("/milestones/{key:str}/actions/{action:str}", operation_id="fireMilestoneAction", status_code=200)
+    async def fire(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        state: State,
+        engagement_id: EngagementId,
+        key: MilestoneKey,
+        action: FromPath[str],
+        data: JSONBody[MilestoneActionInput | None] = None,
+    ) -> Milestone:
+        async with conn.transaction():
+            return await milestones.fire_milestone_action(
+                conn, caller, engagement_id, key, action, data or MilestoneActionInput(), state.clock()
+            )
+
+    @get(
+        "/results",
+        operation_id="getResultsRegister",
+        summary="The IP results register; ?format=docx for the schedule",
+        responses=None,
+    )
+    async def results(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        state: State,
+        engagement_id: EngagementId,
+        fmt: Annotated[Literal["json", "docx"], QueryParameter(name="format")] = "json",
+    ) -> Response[list[ResultEntry]] | Response[bytes]:
+        if fmt == "docx":
+            document, filename = await milestones.results_schedule(conn, caller, engagement_id, state.clock())
+            return Response(
+                document, media_type=DOCX, headers={"Content-Disposition": content_disposition(filename)}
+            )
+        return JsonResponse(await milestones.results_register(conn, caller, engagement_id, state.clock()))
