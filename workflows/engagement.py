@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from transitions import Machine
 
 from workflows.errors import Conflict, FieldError, Forbidden, InvalidTransition, NotFound, RuleViolation
+from workflows.machines import MachineModel, build_machine, party_names
 from workflows.states import CONTRACTING_PARTIES, FINAL_STATES, EngagementState, Party
 
 S = EngagementState
@@ -252,11 +252,7 @@ def _approved_contract_signers(ctx: _Context) -> dict[str, Any]:
 
 
 def _signers(ctx: _Context) -> dict[str, Any]:
-    return {"parties": _sorted(ctx.acting), "signed_by": _sorted(ctx.signed_after)}
-
-
-def _sorted(parties: frozenset[Party]) -> list[str]:
-    return [p.value for p in Party if p in parties]
+    return {"parties": party_names(ctx.acting), "signed_by": party_names(ctx.signed_after)}
 
 
 _SUBMITTED_OR_LATER = frozenset({"submitted", "accepted", "paid"})
@@ -385,26 +381,12 @@ def _machine_transitions() -> tuple[dict[str, Any], ...]:
 _MACHINE_TRANSITIONS = _machine_transitions()
 
 
-class _Model:
-    """The object ``transitions`` moves; one per decision so nothing is shared between requests."""
-
-    state: EngagementState
-
-
-def _machine(state: EngagementState) -> tuple[Any, _Model]:
-    model = _Model()
-    machine = Machine(
-        model=model,
-        states=EngagementState,
-        initial=state,
-        transitions=[dict(spec) for spec in _MACHINE_TRANSITIONS],
-        auto_transitions=False,
-    )
-    return machine, model
+def _machine(state: EngagementState) -> tuple[Any, MachineModel]:
+    return build_machine(EngagementState, state, _MACHINE_TRANSITIONS)
 
 
 def _roles_text(roles: frozenset[Party]) -> str:
-    return " or ".join(_sorted(roles))
+    return " or ".join(party_names(roles))
 
 
 def decide(snapshot: EngagementSnapshot, actor: Actor, action: str, data: ActionInput) -> Decision:
@@ -478,7 +460,7 @@ def _mermaid() -> str:
         if edge not in seen:
             seen.add(edge)
             row = _ROWS[edge[2]]
-            roles = ", ".join(_sorted(row.roles))
+            roles = ", ".join(party_names(row.roles))
             note = " until both have signed" if row.stay is not None and edge[0] == edge[1] else ""
             lines.append(f"    {edge[0]} --> {edge[1]} : {row.action} ({roles}){note}")
     lines += [f"    {state.value} --> [*]" for state in S if state in FINAL_STATES]
@@ -494,7 +476,7 @@ def describe_workflow() -> dict[str, Any]:
                 "action": row.action,
                 "from": [source.value for source in row.sources],
                 "to": row.to.value if row.to is not None else _PREVIOUS,
-                "roles": _sorted(row.roles),
+                "roles": party_names(row.roles),
             }
             for row in WORKFLOW
         ],

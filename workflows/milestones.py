@@ -29,9 +29,9 @@ from enum import StrEnum
 from typing import Any
 
 import msgspec
-from transitions import Machine
 
 from workflows.errors import FieldError, Forbidden, InvalidTransition, NotFound, RuleViolation
+from workflows.machines import MachineModel, build_machine, party_names
 from workflows.states import EngagementState, Party
 from workflows.terms import amount_errors
 
@@ -312,26 +312,8 @@ def _machine_transitions() -> tuple[dict[str, Any], ...]:
 _MACHINE_TRANSITIONS = _machine_transitions()
 
 
-class _Model:
-    """The object ``transitions`` moves; one per decision so nothing is shared between requests."""
-
-    state: MilestoneState
-
-
-def _machine(state: MilestoneState) -> tuple[Any, _Model]:
-    model = _Model()
-    machine = Machine(
-        model=model,
-        states=MilestoneState,
-        initial=state,
-        transitions=[dict(spec) for spec in _MACHINE_TRANSITIONS],
-        auto_transitions=False,
-    )
-    return machine, model
-
-
-def _sorted(parties: frozenset[Party]) -> list[str]:
-    return [p.value for p in Party if p in parties]
+def _machine(state: MilestoneState) -> tuple[Any, MachineModel]:
+    return build_machine(MilestoneState, state, _MACHINE_TRANSITIONS)
 
 
 def _effects(
@@ -366,7 +348,7 @@ def decide_milestone(
     if action not in machine.get_triggers(state):
         raise InvalidTransition(f"{action} is not allowed while milestone {snapshot.key} is {state.value}")
     if not parties & row.roles:
-        raise Forbidden(f"only the {' or '.join(_sorted(row.roles))} may {action} a milestone")
+        raise Forbidden(f"only the {' or '.join(party_names(row.roles))} may {action} a milestone")
     errors = [error for guard in row.guards for error in guard(snapshot, data, now)]
     if errors:
         raise RuleViolation(errors)
@@ -453,7 +435,7 @@ def _mermaid() -> str:
             row = _ROWS[edge[2]]
             note = f" {row.stay.note}" if row.stay is not None and edge[0] == edge[1] else ""
             lines.append(
-                f"    {edge[0]} --> {edge[1]} : {row.action} ({', '.join(_sorted(row.roles))}){note}"
+                f"    {edge[0]} --> {edge[1]} : {row.action} ({', '.join(party_names(row.roles))}){note}"
             )
     lines.append(
         f"    {M.SUBMITTED.value} --> {M.ACCEPTED.value} : {DEEMED_ACCEPTANCE} (system) "
@@ -473,7 +455,7 @@ def describe_milestone_workflow() -> dict[str, Any]:
                 "from": [source.value for source in row.sources],
                 "to": row.to.value,
                 "stays_until_done": row.stay is not None,
-                "roles": _sorted(row.roles),
+                "roles": party_names(row.roles),
                 "engagement_states": [state.value for state in row.engagement_states],
             }
             for row in MILESTONE_WORKFLOW
