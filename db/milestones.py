@@ -207,3 +207,17 @@ async def results(conn: Connection, engagement_id: UUID) -> dict[str, str]:
         engagement_id,
     )
     return {r["milestone_key"]: r["entry"] for r in rows}
+
+
+async def any_acceptance_due(conn: Connection, engagement_id: UUID, now: datetime) -> bool:
+    """A cheap pre-check for reads: is any submitted milestone past its acceptance period?"""
+    return bool(
+        await conn.fetchval(
+            """select exists (
+                   select 1 from milestones
+                    where engagement_id = $1 and state = 'submitted'
+                      and submitted_at + acceptance_days * interval '1 day' <= $2)""",
+            engagement_id,
+            now,
+        )
+    )

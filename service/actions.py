@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -44,11 +45,15 @@ async def fire_action(
     action: str,
     data: ActionInput,
     if_match: str | None,
+    now: datetime,
 ) -> Engagement:
     """Run inside a transaction: the row lock serialises concurrent actions on one engagement."""
     expected = parse_if_match(if_match)
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
     check_version(row, expected)
+    # Milestones whose acceptance period ran out count as accepted for this action's guards.
+    if await milestones.settle_deemed_acceptances(conn, row, now):
+        row = await visible_engagement(conn, caller, engagement_id, lock=True)
     if errors := xml_illegal_fields(data):
         raise RuleViolation(errors)
     snap = await snapshot(conn, row)

@@ -157,12 +157,22 @@ async def settle_deemed_acceptances(conn: Connection, row: dict[str, Any], now: 
     return settled
 
 
-async def _locked_with_deemed(
-    conn: Connection, caller: Caller, engagement_id: UUID, now: datetime
+async def _settled(
+    conn: Connection, caller: Caller, engagement_id: UUID, now: datetime, *, lock: bool
 ) -> dict[str, Any]:
-    row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    if await settle_deemed_acceptances(conn, row, now):
+    """The engagement row once every deemed acceptance that has fallen due is recorded.
+
+    Writers (``lock=True``, already in a transaction) always lock; readers lock only when a
+    pre-check finds a milestone past its acceptance period, so plain reads never queue.
+    """
+    if not lock:
+        row = await visible_engagement(conn, caller, engagement_id)
+        if not await milestones.any_acceptance_due(conn, engagement_id, now):
+            return row
+    async with conn.transaction():
         row = await visible_engagement(conn, caller, engagement_id, lock=True)
+        if await settle_deemed_acceptances(conn, row, now):
+            row = await visible_engagement(conn, caller, engagement_id, lock=True)
     return row
 
 
@@ -209,8 +219,7 @@ async def _milestone_view(
 async def list_milestones(
     conn: Connection, caller: Caller, engagement_id: UUID, now: datetime
 ) -> Page[Milestone]:
-    async with conn.transaction():
-        row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=False)
     all_milestones = await milestones.all_for(conn, engagement_id)
     if not all_milestones:
         return Page(items=[], next_cursor=None)
@@ -227,8 +236,7 @@ async def list_milestones(
 async def get_milestone(
     conn: Connection, caller: Caller, engagement_id: UUID, key: str, now: datetime
 ) -> Milestone:
-    async with conn.transaction():
-        row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=False)
     m = await _existing(conn, engagement_id, key)
     _, terms = await signed_terms(conn, engagement_id)
     latest = (await milestones.latest_deliveries(conn, engagement_id)).get(key)
@@ -255,7 +263,7 @@ async def fire_milestone_action(
     now: datetime,
 ) -> Milestone:
     """Run inside a transaction."""
-    row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=True)
     if errors := xml_illegal_fields(data):
         raise RuleViolation(errors)
     m = await _existing(conn, engagement_id, key)
@@ -274,7 +282,7 @@ async def record_delivery(
     conn: Connection, caller: Caller, engagement_id: UUID, key: str, data: DeliveryInput, now: datetime
 ) -> Delivery:
     """Run inside a transaction. The vendor hands over an artefact for a milestone in progress."""
-    row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=True)
     m = await _existing(conn, engagement_id, key)
     if Party.VENDOR not in parties_of(row, caller.organisation_id):
         raise Forbidden("only the vendor records deliveries")
@@ -350,8 +358,7 @@ async def register_entries(conn: Connection, row: dict[str, Any]) -> tuple[str, 
 async def results_register(
     conn: Connection, caller: Caller, engagement_id: UUID, now: datetime
 ) -> list[ResultEntry]:
-    async with conn.transaction():
-        row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=False)
     if not await milestones.all_for(conn, engagement_id):
         return []
     return (await register_entries(conn, row))[1]
@@ -360,8 +367,7 @@ async def results_register(
 async def results_schedule(
     conn: Connection, caller: Caller, engagement_id: UUID, now: datetime
 ) -> tuple[bytes, str]:
-    async with conn.transaction():
-        row = await _locked_with_deemed(conn, caller, engagement_id, now)
+    row = await _settled(conn, caller, engagement_id, now, lock=False)
     if not await milestones.all_for(conn, engagement_id):
         raise InvalidTransition("the engagement has no milestones yet, so no results schedule")
     model, entries = await register_entries(conn, row)

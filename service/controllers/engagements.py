@@ -4,6 +4,7 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, get, patch, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from service import actions, engagements, proposals
@@ -83,6 +84,7 @@ class EngagementController(Controller):
         self,
         conn: Conn,
         caller: CurrentCaller,
+        state: State,
         engagement_id: EngagementId,
         action: FromPath[str],
         data: JSONBody[ActionInput | None] = None,
@@ -90,7 +92,7 @@ class EngagementController(Controller):
     ) -> JsonResponse[Engagement]:
         async with conn.transaction():
             result = await actions.fire_action(
-                conn, caller, engagement_id, action, data or ActionInput(), if_match
+                conn, caller, engagement_id, action, data or ActionInput(), if_match, state.clock()
             )
         return with_etag(result)
 

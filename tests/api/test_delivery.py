@@ -344,3 +344,18 @@ async def test_milestone_routes_are_404_for_strangers_and_bad_input_is_named(api
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "components.0.licence"
     assert date.today().year >= 2026
+
+
+async def test_an_engagement_action_counts_milestones_deemed_accepted(api: EngagementApi, clock: Any) -> None:
+    w = await signed(api, "joint", milestones=2)
+    for key in ("m1", "m2"):
+        await w.act(key, "start", "vendor")
+        await w.deliver(key)
+        await w.act(key, "submit", "vendor")
+    assert (await w.engagement("deliver", "vendor")).status_code == 200
+    assert (await w.engagement("accept_delivery", "startup")).status_code == 422
+    clock.advance(days=15)
+    r = await w.engagement("accept_delivery", "startup")  # nobody read the milestones in between
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "accepted"
+    assert {m["state"] for m in await w.milestones()} == {"accepted"}
