@@ -54,7 +54,7 @@ async def fire_action(
     # Milestones whose acceptance period ran out count as accepted for this action's guards.
     if await milestones.settle_deemed_acceptances(conn, row, now):
         row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    if errors := xml_illegal_fields(data):
+    if errors := xml_illegal_fields(data) + contracts.clause_reference_errors(data.clause_comments):
         raise RuleViolation(errors)
     snap = await snapshot(conn, row)
     decision = decide(snap, actor_for(caller, row), action, data)

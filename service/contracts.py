@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from contract_templates import (
     PartyInfo,
     clause_texts,
     compare_clauses,
+    load_library,
     render_contract,
 )
 from db import audit, contracts, organisations, proposals
@@ -32,7 +34,8 @@ from service.pagination import decode_seq_cursor
 from service.schemas.common import Page
 from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
 from service.tenancy import visible_engagement
-from workflows.errors import NotFound
+from workflows.engagement import ClauseComment
+from workflows.errors import FieldError, NotFound
 
 _encoder = msgspec.json.Encoder(decimal_format="number")
 
@@ -92,6 +95,21 @@ class Rendered:
 def _render(data: ContractInput) -> Rendered:
     document = render_contract(data)
     return Rendered(document, hashlib.sha256(document).hexdigest(), clause_texts(data))
+
+
+@cache
+def _citable() -> frozenset[str]:
+    library = load_library()
+    return frozenset(library.clause_ids()) | {part.key for part in library.parts}
+
+
+def clause_reference_errors(comments: tuple[ClauseComment, ...] | None) -> list[FieldError]:
+    """Comments may cite a clause id (``results_ip.joint``) or a whole part (``results_ip``)."""
+    return [
+        FieldError(f"clause_comments.{i}.clause_id", f"{c.clause_id!r} is not a clause of {TEMPLATE_ID}")
+        for i, c in enumerate(comments or ())
+        if c.clause_id.strip() not in _citable()
+    ]
 
 
 # --- effects (inside the action's transaction) -------------------------------------------------

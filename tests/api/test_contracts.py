@@ -316,3 +316,21 @@ async def test_generated_contract_converts_to_a_pdf_of_three_pages_or_more(
     if pages == 0:  # some writers omit the space
         pages = data.count(b"/Type/Page") - data.count(b"/Type/Pages")
     assert pages >= 3, pages
+
+
+async def test_comments_must_cite_real_clauses(api: EngagementApi, db: asyncpg.Connection) -> None:
+    p = await api.parties()
+    e = await api.create_engagement(p)
+    await api.propose(e["id"], p.vendor.admin_key)
+    await api.act(e["id"], "submit_proposal", p.vendor.admin_key)
+    body = {
+        "comment": "see",
+        "clause_comments": [
+            {"clause_id": "results_ip", "comment": "ok"},
+            {"clause_id": "clause_99", "comment": "?"},
+        ],
+    }
+    r = await api.act(e["id"], "request_changes", p.startup.admin_key, body)
+    assert r.status_code == 422
+    assert [err["field"] for err in r.json()["errors"]] == ["clause_comments.1.clause_id"]
+    assert await db.fetchval("select state from engagements where id = $1", e["id"]) == "proposed"
