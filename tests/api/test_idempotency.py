@@ -106,3 +106,16 @@ async def test_bad_key_is_named(api: EngagementApi) -> None:
     )
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_an_oversized_body_with_a_key_is_still_413(api: EngagementApi, db: asyncpg.Connection) -> None:
+    p = await api.parties()
+    big = b'{"title": "' + b"x" * (20 * 1024 * 1024) + b'"}'
+    r = await api.client.post(
+        "/api/v1/engagements",
+        content=big,
+        headers=bearer(p.vendor.admin_key) | {"Idempotency-Key": "huge", "content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetchval("select count(*) from idempotency_keys") == 0
