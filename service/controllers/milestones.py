@@ -84,10 +84,11 @@ class MilestoneController(Controller):
         state: State,
         engagement_id: EngagementId,
         fmt: Annotated[Literal["json", "docx"], QueryParameter(name="format")] = "json",
-    ) -> Response[list[ResultEntry]] | Response[bytes]:
+    ) -> Response[Page[ResultEntry]] | Response[bytes]:
         if fmt == "docx":
             document, filename = await milestones.results_schedule(conn, caller, engagement_id, state.clock())
             return Response(
                 document, media_type=DOCX, headers={"Content-Disposition": content_disposition(filename)}
             )
-        return JsonResponse(await milestones.results_register(conn, caller, engagement_id, state.clock()))
+        entries = await milestones.results_register(conn, caller, engagement_id, state.clock())
+        return JsonResponse(Page(items=entries, next_cursor=None))  # one entry per milestone: never paged

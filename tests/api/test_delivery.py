@@ -69,7 +69,9 @@ class Walk:
             f"/api/v1/engagements/{self.eid}/results", headers=bearer(self.p.reviewer.admin_key)
         )
         assert r.status_code == 200, r.text
-        return {e["milestone_key"]: e for e in r.json()}
+        page = r.json()
+        assert page["next_cursor"] is None
+        return {e["milestone_key"]: e for e in page["items"]}
 
     async def pay(self, key: str, amount: float, ref: str = "INV-1") -> dict[str, Any]:
         return await self.act(
