@@ -97,7 +97,7 @@ def page_footer(document: Any) -> None:
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-_TEXT_WIDTH_TWIPS = 9070  # A4 less 2 x 25 mm margins, in twentieths of a point
+_EMU_PER_TWIP = 635
 _STYLE_NAMES = {"title": "Title", "h1": "Heading 1", "h2": "Heading 2", "item": "List Paragraph"}
 
 
@@ -140,11 +140,17 @@ def _p(
     return p
 
 
-def _table(body: Any, table: Table, style_id: str) -> None:
+def _text_width_twips(document: Any) -> int:
+    """The width between the margins of the (single) section, in twentieths of a point."""
+    section = document.sections[0]
+    return int((section.page_width - section.left_margin - section.right_margin) // _EMU_PER_TWIP)
+
+
+def _table(body: Any, table: Table, style_id: str, text_width: int) -> None:
     tbl = _el(body, "tbl")
     pr = _el(tbl, "tblPr")
     _el(pr, "tblStyle", val=style_id)
-    _el(pr, "tblW", w=str(_TEXT_WIDTH_TWIPS), type="dxa")
+    _el(pr, "tblW", w=str(text_width), type="dxa")
     _el(pr, "jc", val="center")
     _el(
         pr,
@@ -158,7 +164,7 @@ def _table(body: Any, table: Table, style_id: str) -> None:
         noVBand="1",
     )
     total = sum(table.widths)
-    widths = [str(_TEXT_WIDTH_TWIPS * w // total) for w in table.widths]
+    widths = [str(text_width * w // total) for w in table.widths]
     grid = _el(tbl, "tblGrid")
     for w in widths:
         _el(grid, "gridCol", w=w)
@@ -181,6 +187,7 @@ def _table(body: Any, table: Table, style_id: str) -> None:
 def write_layout(document: Any, layout: Layout) -> None:
     ids = {key: document.styles[name].style_id for key, name in _STYLE_NAMES.items()}
     table_style = document.styles["Table Grid"].style_id
+    text_width = _text_width_twips(document)
     body = document.element.body
     section = body[-1]  # w:sectPr stays last: build the content in a detached body, then move it
     content = body.makeelement(_W + "body", {})
@@ -192,7 +199,7 @@ def write_layout(document: Any, layout: Layout) -> None:
                 _p(content, ids["h2"], ((clause.heading, False),))
             for block in clause.blocks:
                 if isinstance(block, Table):
-                    _table(content, block, table_style)
+                    _table(content, block, table_style, text_width)
                     continue
                 runs = [(r.text, r.bold) for r in block.runs]
                 if block.prefix:

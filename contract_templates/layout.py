@@ -124,7 +124,7 @@ def _blocks(data: ContractInput) -> dict[str, Table]:
                 (str(i), m.title, format_date(m.due_date), format_money(m.fee, money), m.acceptance_criteria)
                 for i, m in enumerate(p.milestones, start=1)
             ),
-            widths=(6, 26, 15, 17, 36),
+            widths=(8, 26, 16, 17, 33),
             total=("", "Total", "", format_money(total_fee(p), money), ""),
         ),
         "milestone_details": Table(
@@ -133,7 +133,7 @@ def _blocks(data: ContractInput) -> dict[str, Table]:
                 (str(i), m.key, m.title, m.description, f"{m.acceptance_days} days")
                 for i, m in enumerate(p.milestones, start=1)
             ),
-            widths=(6, 12, 24, 40, 18),
+            widths=(8, 12, 24, 38, 18),
         ),
         "allowed_licences_table": Table(
             header=("Licence (SPDX identifier)", "Category"),

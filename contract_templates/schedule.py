@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import msgspec
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from contract_templates._docx import base_document, package_bytes, page_footer, write_layout
@@ -46,7 +47,7 @@ _HEADER = (
     "Vested",
     "Status",
 )
-_WIDTHS = (5, 11, 19, 20, 25, 11, 9)
+_WIDTHS = (7, 11, 19, 20, 24, 11, 8)
 _NONE = "\u2014"  # an em dash for "nothing here"
 
 _MODEL_TEXT = {
@@ -219,6 +220,12 @@ def _properties(document: Any, data: ResultsScheduleInput) -> None:
     props.content_status = ""
 
 
+def _landscape(document: Any) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+
+
 def render_results_schedule(data: ResultsScheduleInput) -> bytes:
     """The results register as DOCX bytes; the same input gives the same bytes, at any time.
 
@@ -231,6 +238,7 @@ def render_results_schedule(data: ResultsScheduleInput) -> bytes:
     if data.model not in MODELS:
         raise RuleViolation.one("model", f"unknown IP model {data.model!r}; one of {', '.join(MODELS)}")
     document = base_document()
+    _landscape(document)  # seven columns need the width
     _header_and_footer(document, data)
     write_layout(document, lay_out_schedule(data))
     _properties(document, data)

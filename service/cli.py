@@ -1,4 +1,4 @@
-"""jointip serve | migrate | operator-key"""
+"""jointip serve | migrate | operator-key | demo"""
 
 from __future__ import annotations
 
@@ -73,6 +73,11 @@ async def _with_connection(url: str, work: str, name: str = "") -> str:
         applied = await migrate(conn)
         if work == "migrate":
             return f"applied {len(applied)} migration(s)"
+        if work == "demo":
+            from service.demo import run_demo
+
+            engagement_id = await run_demo(conn)
+            return f"demo engagement {engagement_id} is signed"
         from service.organisations import create_operator_key
 
         async with conn.transaction():
@@ -89,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default JOINTIP_PORT or 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default JOINTIP_WORKERS or 1)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("demo", help="seed fictional organisations and walk one engagement to a signed contract")
     key = sub.add_parser("operator-key", help="create an operator API key and print it once")
     key.add_argument("--name", default="operator", help="who holds the key")
     args = parser.parse_args(argv)

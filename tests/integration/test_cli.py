@@ -52,3 +52,15 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("serve", "migrate", "operator-key"):
         assert command in result.stdout
+
+
+async def test_demo_walks_an_engagement_to_signed(database_url: str, db: asyncpg.Connection) -> None:
+    result = run_cli("demo", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "chain valid: True" in result.stdout
+    assert result.stdout.strip().endswith("is signed")
+    assert await db.fetchval("select state from engagements") == "signed"
+    assert await db.fetchval("select count(*) from signatures") == 2
+    again = run_cli("demo", database_url=database_url)  # fresh registration codes: it runs again
+    assert again.returncode == 0, again.stderr
+    assert await db.fetchval("select count(*) from engagements where state = 'signed'") == 2
