@@ -17,6 +17,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from db import create_pool, idempotency, migrate
@@ -101,14 +102,16 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
     )
+    # group_path: label requests by route template, not by id, so series stay bounded.
+    metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
     return Litestar(
-        route_handlers=[HealthController, api],
+        route_handlers=[HealthController, PrometheusController, api],
         lifespan=[_lifespan(settings)],
         state=State({"settings": settings, "clock": clock}),
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,
-        middleware=[RequestIdMiddleware()],
+        middleware=[RequestIdMiddleware(), metrics.middleware],
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(

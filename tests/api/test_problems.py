@@ -142,3 +142,12 @@ async def test_out_of_range_numbers_are_4xx(api: EngagementApi, path: str) -> No
     r = await api.client.get(path.replace("{id}", e["id"]), headers=bearer(p.vendor.admin_key))
     assert 400 <= r.status_code < 500
     assert r.headers["content-type"].startswith(PROBLEM)
+
+
+async def test_metrics_are_exposed_for_prometheus(api: Api) -> None:
+    await api.client.get("/health")
+    r = await api.client.get("/metrics")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/plain")
+    assert "jointip_requests_total" in r.text
+    assert 'path="/health"' in r.text
