@@ -34,6 +34,8 @@ _EDITABLE_STATES = frozenset(
         EngagementState.APPROVED,
     }
 )
+# Swapping the reviewer mid-review would orphan the review (and its access): not allowed then.
+_UNDER_REVIEW = frozenset({EngagementState.IN_REVIEW, EngagementState.APPROVED})
 _KIND_OF_FIELD = {"vendor_id": "vendor", "startup_id": "startup", "reviewer_id": "legal"}
 
 
@@ -179,6 +181,12 @@ async def patch_engagement(
             f"the engagement is {row['state']}; it can be edited only before it is signed"
         )
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if (
+        "reviewer_id" in changes
+        and changes["reviewer_id"] != row["reviewer_id"]
+        and row["state"] in _UNDER_REVIEW
+    ):
+        raise InvalidTransition(f"the reviewer cannot change while the contract is {row['state']}")
     errors = xml_illegal_fields(data)
     if "funding" in changes:
         errors += _funding_errors(changes["funding"])

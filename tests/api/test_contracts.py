@@ -334,3 +334,18 @@ async def test_comments_must_cite_real_clauses(api: EngagementApi, db: asyncpg.C
     assert r.status_code == 422
     assert [err["field"] for err in r.json()["errors"]] == ["clause_comments.1.clause_id"]
     assert await db.fetchval("select state from engagements where id = $1", e["id"]) == "proposed"
+
+
+async def test_the_reviewer_cannot_be_swapped_during_review(api: EngagementApi) -> None:
+    p = await api.parties()
+    eid, _ = await walk_to_approved(api, p)
+    other_reviewer = await api.create_org("legal", name="Kitas Advokatas UAB")
+    current = (await api.client.get(f"/api/v1/engagements/{eid}", headers=bearer(p.vendor.admin_key))).json()
+    url = f"/api/v1/engagements/{eid}"
+    headers = bearer(p.vendor.admin_key) | {"If-Match": f'"{current["version"]}"'}
+    r = await api.client.patch(url, json={"reviewer_id": other_reviewer.id}, headers=headers)
+    assert r.status_code == 409
+    r = await api.client.patch(
+        url, json={"reviewer_id": p.reviewer.id, "title": "Same reviewer"}, headers=headers
+    )
+    assert r.status_code == 200
