@@ -7,6 +7,8 @@ this module adds the shell's two errors and turns everything into a problem::
      +-- Unauthorized (here)              -> 401 with WWW-Authenticate
      +-- PreconditionRequired (here)      -> 428 (a write that needs If-Match came without one)
     litestar HTTPException                -> its status (validation -> 422, bad JSON -> 400)
+    lost / refused database connection    -> 503 with Retry-After (the request may be retried)
+    deadlock / serialization failure      -> 409 (nothing was committed; retry)
     any other Exception                   -> 500, logged with the request id, no internals
 """
 
@@ -18,6 +20,7 @@ import uuid
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -119,6 +122,19 @@ def _http_problem(exc: HTTPException) -> Response[dict[str, Any]]:
     return problem(status, slug, detail, headers=headers or None)
 
 
+# The database went away (restart, failover, network): the change, if any, was not committed.
+_UNAVAILABLE = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+_RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+
+
 def request_id(request: Request[Any, Any, Any]) -> str:
     rid = request.scope.get("state", {}).get("request_id")
     return str(rid) if rid else uuid.uuid4().hex
@@ -133,6 +149,20 @@ def exception_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Res
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return _http_problem(exc)
     rid = request_id(request)
+    if isinstance(exc, _UNAVAILABLE):
+        log.warning(
+            "database unavailable in %s %s (request %s): %r", request.method, request.url.path, rid, exc
+        )
+        return problem(
+            503,
+            "database-unavailable",
+            "The database is unavailable; nothing was changed. Retry shortly.",
+            headers={"Retry-After": "1", "X-Request-ID": rid},
+        )
+    if isinstance(exc, _RETRYABLE):
+        return problem(
+            409, "retry", "The request collided with a concurrent change and was rolled back; retry it."
+        )
     log.error("unhandled error in %s %s (request %s)", request.method, request.url.path, rid, exc_info=exc)
     return problem(
         500,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
 import msgspec
 import pytest
 from litestar import Litestar, get, post
@@ -96,3 +97,25 @@ def test_unknown_field_names_the_field() -> None:
 def test_rule_violation_needs_an_error() -> None:
     with pytest.raises(ValueError, match="at least one"):
         RuleViolation([])
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        asyncpg.CannotConnectNowError("starting up"),
+        ConnectionRefusedError(111, "refused"),
+        asyncpg.ConnectionDoesNotExistError("gone"),
+    ],
+)
+def test_a_lost_database_is_503_with_retry_after(exc: Exception) -> None:
+    with TestClient(raiser(exc)) as client:
+        r = client.get("/boom")
+    assert r.status_code == 503
+    assert r.headers["retry-after"] == "1"
+    assert r.json()["type"] == "urn:jointip:problem:database-unavailable"
+
+
+def test_a_deadlock_is_a_retryable_409() -> None:
+    with TestClient(raiser(asyncpg.DeadlockDetectedError("deadlock"))) as client:
+        r = client.get("/boom")
+    assert r.status_code == 409
