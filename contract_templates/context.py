@@ -204,8 +204,6 @@ def facts(data: ContractInput) -> dict[str, Fact]:
             found["managing_party"] = t.managing_party
         case LeadExploiter():
             found["lead_party"] = t.lead_party
-        case _:
-            pass
     return found
 
 
@@ -348,6 +346,4 @@ def values(data: ContractInput, template_id: str, template_version: str) -> dict
             out["ip.lead_party"] = PARTY_TERMS[t.lead_party]
             out["ip.non_lead_party"] = PARTY_TERMS["startup" if t.lead_party == "vendor" else "vendor"]
             out["ip.revenue_share_pct"] = format_percent(t.revenue_share_pct)
-        case _:
-            pass
     return out
