@@ -78,4 +78,4 @@ async def fire_action(
         decision.event_type,
         {**payload, "action": action, "version": updated["version"]},
     )
-    return view(caller, updated, await snapshot(conn, updated))
+    return view(caller, updated)  # available_actions needs only state and signers

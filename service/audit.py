@@ -13,7 +13,7 @@ from db import audit
 from db.types import Connection
 from service.schemas.common import Page
 from service.schemas.events import AuditEvent, ChainReport
-from workflows.audit import ChainEvent, format_event_time, seal_event, verify_chain
+from workflows.audit import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
 
 
 def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str, Any] | None:
@@ -32,7 +32,7 @@ async def append_event(
 ) -> ChainEvent:
     """Seal and store the next event. Call inside the transaction that holds the engagement row lock."""
     last = await audit.head(conn, engagement_id)
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, "0" * 64)
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = datetime.now(UTC)
     event = seal_event(
         engagement_id=str(engagement_id),

@@ -31,13 +31,13 @@ from service.auth import Caller
 from service.effects import EffectContext, EffectResult
 from service.engagements import proposal_input
 from service.pagination import decode_seq_cursor
+from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
 from service.tenancy import visible_engagement
+from workflows.audit import GENESIS_HASH
 from workflows.engagement import ClauseComment
 from workflows.errors import FieldError, NotFound
-
-_encoder = msgspec.json.Encoder(decimal_format="number")
 
 
 def reference(engagement_id: UUID) -> str:
@@ -172,7 +172,7 @@ async def record_review(ctx: EffectContext) -> EffectResult:
         key_id=ctx.caller.key_id,
         decision=decision,
         comment=ctx.data.comment,
-        clause_comments_json=_encoder.encode(ctx.data.clause_comments or ()).decode(),
+        clause_comments_json=json_text(ctx.data.clause_comments or ()),
         document_sha256=latest["sha256"],
     )
     await contracts.set_status(
@@ -231,7 +231,7 @@ async def create_signature_record(ctx: EffectContext) -> EffectResult:
         "contract_version": latest["version"],
         "document_sha256": latest["sha256"],
         "signers": signers,
-        "audit_chain_head": head[1] if head else "0" * 64,
+        "audit_chain_head": head[1] if head else GENESIS_HASH,
     }
     await contracts.insert_signature_record(ctx.conn, ctx.row["id"], latest["id"], json.dumps(record))
     await contracts.set_status(ctx.conn, latest["id"], "signed")

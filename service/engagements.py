@@ -13,6 +13,7 @@ from service.audit import actor_record, append_event
 from service.auth import Caller
 from service.errors import PreconditionRequired
 from service.pagination import decode_cursor, next_cursor
+from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Funding
 from service.tenancy import actor_for, parties_of, visible_engagement
@@ -22,7 +23,6 @@ from workflows.states import EngagementState, Party
 from workflows.terms import IpTerms, MilestoneInput, ProposalInput, amount_errors
 from workflows.text import xml_illegal_fields
 
-_money_encoder = msgspec.json.Encoder(decimal_format="number")
 _EDITABLE_STATES = frozenset(
     {
         EngagementState.DRAFT,
@@ -135,7 +135,7 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
         conn,
         {
             **msgspec.structs.asdict(data),
-            "funding": _money_encoder.encode(data.funding).decode() if data.funding else None,
+            "funding": json_text(data.funding) if data.funding else None,
         },
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
@@ -198,7 +198,7 @@ async def patch_engagement(
         return view(caller, row)
     stored = dict(changes)
     if "funding" in stored:
-        stored["funding"] = _money_encoder.encode(stored["funding"]).decode() if stored["funding"] else None
+        stored["funding"] = json_text(stored["funding"]) if stored["funding"] else None
     updated = await engagements.update(conn, engagement_id, stored)
     await append_event(
         conn,

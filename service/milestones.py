@@ -22,6 +22,7 @@ from service.auth import Caller
 from service.contracts import party_info, reference
 from service.effects import EffectContext, EffectResult
 from service.engagements import proposal_input
+from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.milestones import Delivery, Milestone, Payment
 from service.tenancy import parties_of, visible_engagement
@@ -39,8 +40,6 @@ from workflows.results import ResultEntry, unvested_entry, vested_entry, vests_o
 from workflows.states import EngagementState, Party
 from workflows.terms import IpTerms
 from workflows.text import xml_illegal_fields
-
-_encoder = msgspec.json.Encoder(decimal_format="number")
 
 
 async def signed_terms(conn: Connection, engagement_id: UUID) -> tuple[int, IpTerms]:
@@ -134,7 +133,7 @@ async def _apply(
             source_event_seq=event.seq,
         )
         await milestones.insert_result(
-            conn, engagement_id, m["key"], _encoder.encode(entry).decode(), effective_on, event.seq
+            conn, engagement_id, m["key"], json_text(entry), effective_on, event.seq
         )
 
 
@@ -300,8 +299,8 @@ async def record_delivery(
         artifact_uri=data.artifact_uri,
         checksum=data.checksum,
         notes=data.notes,
-        components_json=_encoder.encode(data.components).decode(),
-        advisories_json=_encoder.encode(check.advisories).decode(),
+        components_json=json_text(data.components),
+        advisories_json=json_text(check.advisories),
         needs_approval=list(check.needs_approval),
         created_by_org=caller.organisation_id,
         created_by_key=caller.key_id,

@@ -13,6 +13,7 @@ from service.audit import actor_record, append_event
 from service.auth import Caller
 from service.engagements import proposal_input
 from service.pagination import decode_seq_cursor
+from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.engagements import Proposal
 from service.tenancy import parties_of, visible_engagement
@@ -20,7 +21,6 @@ from workflows.errors import Forbidden, InvalidTransition, NotFound
 from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, ProposalInput, total_fee, validate_proposal
 
-_encoder = msgspec.json.Encoder(decimal_format="number")
 _OPEN_FOR_PROPOSALS = frozenset({EngagementState.DRAFT, EngagementState.NEGOTIATING})
 
 
@@ -56,10 +56,10 @@ async def create_proposal(
         conn,
         engagement_id,
         scope=data.scope,
-        milestones_json=_encoder.encode(data.milestones).decode(),
-        ip_terms_json=_encoder.encode(data.ip_terms).decode(),
+        milestones_json=json_text(data.milestones),
+        ip_terms_json=json_text(data.ip_terms),
         total_fee=fee,
-        advisories_json=_encoder.encode(advisories).decode(),
+        advisories_json=json_text(advisories),
         created_by=caller.key_id,
     )
     await engagements.bump_version(conn, engagement_id)

@@ -18,6 +18,14 @@ def _encoder(enc_hook: Serializer) -> msgspec.json.Encoder:
     return msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
 
 
+_NUMBERS = msgspec.json.Encoder(decimal_format="number")
+
+
+def json_text(value: Any) -> str:
+    """JSON text with Decimals as numbers, for JSONB columns (read back exactly into Decimal Structs)."""
+    return _NUMBERS.encode(value).decode()
+
+
 class JsonResponse(Response[T]):
     """Litestar renders Decimal as a JSON string; the API promises numbers (``"fee": 1500.00``)."""
 

@@ -7,13 +7,12 @@ from uuid import UUID
 from litestar import Controller, Response, get
 from litestar.params import FromPath, HeaderParameter
 
+from contract_templates import MEDIA_TYPE
 from service import contracts
 from service.deps import Conn, CurrentCaller
 from service.schemas.common import Page
 from service.schemas.contracts import Comparison, ContractVersion, Review
 from service.tenancy import engagement_guard
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def content_disposition(filename: str) -> str:
@@ -34,8 +33,8 @@ class ContractController(Controller):
     @get(
         "/{contract_id:uuid}/document",
         operation_id="downloadContract",
-        media_type=DOCX,
-        summary="The DOCX, with ETag = its SHA-256 and Repr-Digest",
+        media_type=MEDIA_TYPE,
+        summary="The MEDIA_TYPE, with ETag = its SHA-256 and Repr-Digest",
     )
     async def document(
         self,
@@ -50,12 +49,12 @@ class ContractController(Controller):
         if if_none_match and (
             if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]
         ):
-            return Response(b"", status_code=304, headers=headers, media_type=DOCX)
+            return Response(b"", status_code=304, headers=headers, media_type=MEDIA_TYPE)
         headers |= {
             "Content-Disposition": content_disposition(download.filename),
             "Repr-Digest": contracts.repr_digest(download.sha256),
         }
-        return Response(download.content, media_type=DOCX, headers=headers)
+        return Response(download.content, media_type=MEDIA_TYPE, headers=headers)
 
     @get("/{contract_id:uuid}/compare/{other_id:uuid}", operation_id="compareContracts")
     async def compare(

@@ -17,7 +17,7 @@ from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Proposal
 from service.schemas.events import AuditEvent, ChainReport
-from service.tenancy import engagement_guard
+from service.tenancy import engagement_guard, visible_engagement
 from workflows.engagement import ActionInput
 from workflows.terms import ProposalInput
 
@@ -131,7 +131,7 @@ class EngagementController(Controller):
         limit: Limit = 50,
         cursor: FromQuery[str | None] = None,
     ) -> Page[AuditEvent]:
-        await engagements.get_engagement(conn, caller, engagement_id)
+        await visible_engagement(conn, caller, engagement_id)
         return await audit_ops.events_page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit)
 
     @get("/{engagement_id:uuid}/contracts", operation_id="listContracts")
@@ -151,5 +151,5 @@ class EngagementController(Controller):
 
     @get("/{engagement_id:uuid}/events/verify", operation_id="verifyEngagementEvents")
     async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:
-        await engagements.get_engagement(conn, caller, engagement_id)
+        await visible_engagement(conn, caller, engagement_id)
         return await audit_ops.verify(conn, engagement_id)

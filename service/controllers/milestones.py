@@ -7,6 +7,7 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from contract_templates import MEDIA_TYPE
 from service import milestones
 from service.controllers.contracts import content_disposition
 from service.deps import Conn, CurrentCaller
@@ -18,7 +19,6 @@ from workflows.milestones import MilestoneActionInput
 from workflows.open_source import DeliveryInput
 from workflows.results import ResultEntry
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 EngagementId = FromPath[UUID]
 MilestoneKey = FromPath[str]
 
@@ -88,7 +88,9 @@ class MilestoneController(Controller):
         if fmt == "docx":
             document, filename = await milestones.results_schedule(conn, caller, engagement_id, state.clock())
             return Response(
-                document, media_type=DOCX, headers={"Content-Disposition": content_disposition(filename)}
+                document,
+                media_type=MEDIA_TYPE,
+                headers={"Content-Disposition": content_disposition(filename)},
             )
         entries = await milestones.results_register(conn, caller, engagement_id, state.clock())
         return JsonResponse(Page(items=entries, next_cursor=None))  # one entry per milestone: never paged
