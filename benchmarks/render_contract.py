@@ -9,16 +9,13 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from contract_templates import render_contract
-from tests.unit.contract_templates.factories import contract, terms
+from contract_templates.samples import sample_contract
 
 
 def main(runs: int = 50) -> None:
-    data = contract(terms("joint"), milestone_count=10)
+    data = sample_contract(milestones=10)
     render_contract(data)  # warm the cached library and base template
     timings = []
     for _ in range(runs):

@@ -1,4 +1,4 @@
-"""The clause library (versioned data files) and the pure renderer terms -> DOCX bytes (issue 4).
+"""The clause library (versioned data files) and the pure renderer terms -> DOCX bytes.
 
 Pure: reads only its own data files (once, cached), never the clock, a database or the network.
 
@@ -11,7 +11,7 @@ Pure: reads only its own data files (once, cached), never the clock, a database 
 
 from contract_templates.compare import ClauseChange, clause_texts, compare_clauses
 from contract_templates.library import ClauseLibraryError, build_library, load_library
-from contract_templates.model import ContractInput, FundingInfo, PartyInfo
+from contract_templates.model import ContractInput, PartyInfo
 from contract_templates.render import MEDIA_TYPE, render_contract
 from contract_templates.schedule import ResultsScheduleInput, render_results_schedule
 
@@ -25,7 +25,6 @@ __all__ = [
     "ClauseChange",
     "ClauseLibraryError",
     "ContractInput",
-    "FundingInfo",
     "PartyInfo",
     "ResultsScheduleInput",
     "build_library",

@@ -8,12 +8,11 @@ date the document carries, passed in so that rendering the same input is reprodu
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from typing import Literal, TypeAlias
 
 import msgspec
 
-from workflows import ProposalInput
+from workflows import Funding, ProposalInput
 
 Currency: TypeAlias = Literal["EUR", "NOK"]
 
@@ -29,16 +28,6 @@ class PartyInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     address: str | None = None
 
 
-class FundingInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Grant co-financing of the engagement (e.g. Norway Grants via MITA and Innovation Norway)."""
-
-    programme: str
-    call_code: str
-    grant_amount: Decimal
-    cofinancing_rate: Decimal  # 0..1
-    de_minimis: bool
-
-
 class ContractInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Everything one contract version is rendered from."""
 
@@ -50,7 +39,7 @@ class ContractInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     vendor: PartyInfo
     startup: PartyInfo
     reviewer: PartyInfo | None
-    funding: FundingInfo | None
+    funding: Funding | None  # grant co-financing, as the engagement states it
     revision: int  # the accepted proposal revision
     contract_version: int  # n of this contract version
     proposal: ProposalInput

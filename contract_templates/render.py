@@ -22,8 +22,7 @@ from contract_templates.context import model_name
 from contract_templates.layout import Layout, lay_out
 from contract_templates.library import load_library
 from contract_templates.model import ContractInput
-from workflows import xml_illegal_fields
-from workflows.errors import RuleViolation
+from workflows import RuleViolation, xml_illegal_fields
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -20,9 +20,7 @@ from contract_templates._docx import base_document, package_bytes, page_footer, 
 from contract_templates.context import MODELS, PARTY_TERMS, format_date, format_percent
 from contract_templates.layout import Block, LaidClause, LaidPart, Layout, Para, Run, Table
 from contract_templates.model import PartyInfo
-from workflows import ResultEntry, ResultLicence, ResultOwner, xml_illegal_fields
-from workflows.errors import RuleViolation
-from workflows.results import JointRules
+from workflows import JointRules, ResultEntry, ResultLicence, ResultOwner, RuleViolation, xml_illegal_fields
 
 
 class ResultsScheduleInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

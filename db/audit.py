@@ -7,11 +7,29 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
+from db.rows import JsonColumns, typed_all
 from db.types import Connection
+
+
+class AuditRow(msgspec.Struct, frozen=True, kw_only=True):
+    engagement_id: UUID
+    seq: int
+    actor_org_id: UUID | None
+    actor_key_id: UUID | None
+    at: datetime
+    type: str
+    payload: dict[str, Any]
+    prev_hash: str
+    hash: str
+
 
 _COLUMNS = (
     "engagement_id, seq, actor_org_id, actor_key_id, at, type, payload::text as payload, prev_hash, hash"
 )
+# Payloads are JSON-native by construction (the chain hashes them): plain decoding keeps them exact.
+_JSON: JsonColumns = {"payload": msgspec.json.Decoder(dict[str, Any])}
 
 
 async def head(conn: Connection, engagement_id: UUID) -> tuple[int, str] | None:
@@ -51,10 +69,8 @@ async def insert(
     )
 
 
-async def page(
-    conn: Connection, engagement_id: UUID, *, after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
+async def page(conn: Connection, engagement_id: UUID, *, after: int | None, limit: int) -> list[AuditRow]:
+    records = await conn.fetch(
         f"""select {_COLUMNS} from audit_events
              where engagement_id = $1 and seq > coalesce($2, 0)
              order by seq limit $3""",  # noqa: S608 (constant columns)
@@ -62,10 +78,10 @@ async def page(
         after,
         limit,
     )
-    return [dict(r) for r in rows]
+    return typed_all(AuditRow, records, _JSON)
 
 
-async def stream(conn: Connection, engagement_id: UUID, batch: int = 500) -> AsyncIterator[dict[str, Any]]:
+async def stream(conn: Connection, engagement_id: UUID, batch: int = 500) -> AsyncIterator[AuditRow]:
     """Every event in seq order, in batches, so verifying a long chain holds little in memory."""
     after = 0
     while True:
@@ -74,4 +90,4 @@ async def stream(conn: Connection, engagement_id: UUID, batch: int = 500) -> Asy
             yield row
         if len(rows) < batch:
             return
-        after = int(rows[-1]["seq"])
+        after = rows[-1].seq

@@ -2,13 +2,58 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
+from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
+from workflows import ClauseComment, ContractStatus
+
+
+class ContractRow(msgspec.Struct, frozen=True, kw_only=True):
+    """A contract version's metadata (the document bytes and clause texts are read on their own)."""
+
+    id: UUID
+    engagement_id: UUID
+    version: int
+    revision: int
+    template_id: str
+    template_version: str
+    sha256: str
+    size: int
+    status: ContractStatus
+    created_at: datetime
+
+
+class ReviewRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    contract_id: UUID
+    organisation_id: UUID
+    decision: str
+    comment: str | None
+    clause_comments: tuple[ClauseComment, ...]
+    document_sha256: str
+    created_at: datetime
+
+
+class SignatureRow(msgspec.Struct, frozen=True, kw_only=True):
+    contract_id: UUID
+    party: str
+    organisation_id: UUID
+    signer_name: str
+    signer_title: str
+    document_sha256: str
+    signed_at: datetime
+
 
 _META = """id, engagement_id, version, revision, template_id, template_version, sha256, size, status,
     created_at"""
+_REVIEW_JSON: JsonColumns = {"clause_comments": msgspec.json.Decoder(tuple[ClauseComment, ...])}
+_RECORD = msgspec.json.Decoder(dict[str, Any])
+_CLAUSES = msgspec.json.Decoder(dict[str, str])
 
 
 async def insert_version(
@@ -24,9 +69,9 @@ async def insert_version(
     clauses_json: str,
     created_by_org: UUID | None,
     created_by_key: UUID | None,
-) -> dict[str, Any]:
+) -> ContractRow:
     """Store version ``version`` (from ``next_version``, under the engagement row lock)."""
-    row = await conn.fetchrow(
+    record = await conn.fetchrow(
         f"""insert into contract_versions
                 (engagement_id, version, revision, template_id, template_version, sha256, size, document,
                  clauses, created_by_org, created_by_key)
@@ -44,8 +89,8 @@ async def insert_version(
         created_by_org,
         created_by_key,
     )
-    assert row is not None
-    return dict(row)
+    assert record is not None
+    return typed(ContractRow, record)
 
 
 async def next_version(conn: Connection, engagement_id: UUID) -> int:
@@ -57,17 +102,17 @@ async def next_version(conn: Connection, engagement_id: UUID) -> int:
     )
 
 
-async def latest(conn: Connection, engagement_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
+async def latest(conn: Connection, engagement_id: UUID) -> ContractRow | None:
+    record = await conn.fetchrow(
         f"select {_META} from contract_versions where engagement_id = $1 order by version desc limit 1",  # noqa: S608
         engagement_id,
     )
-    return dict(row) if row else None
+    return typed_or_none(ContractRow, record)
 
 
-async def get(conn: Connection, contract_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(f"select {_META} from contract_versions where id = $1", contract_id)  # noqa: S608
-    return dict(row) if row else None
+async def get(conn: Connection, contract_id: UUID) -> ContractRow | None:
+    record = await conn.fetchrow(f"select {_META} from contract_versions where id = $1", contract_id)  # noqa: S608
+    return typed_or_none(ContractRow, record)
 
 
 async def engagement_of(conn: Connection, contract_id: UUID) -> UUID | None:
@@ -80,15 +125,14 @@ async def document(conn: Connection, contract_id: UUID) -> bytes | None:
     return bytes(value) if value is not None else None
 
 
-async def clauses(conn: Connection, contract_id: UUID) -> str | None:
+async def clauses(conn: Connection, contract_id: UUID) -> dict[str, str]:
+    """The clause texts stored with the version, by clause id (empty for an unknown version)."""
     value = await conn.fetchval("select clauses::text from contract_versions where id = $1", contract_id)
-    return str(value) if value is not None else None
+    return _CLAUSES.decode(value) if value is not None else {}
 
 
-async def page(
-    conn: Connection, engagement_id: UUID, *, after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
+async def page(conn: Connection, engagement_id: UUID, *, after: int | None, limit: int) -> list[ContractRow]:
+    records = await conn.fetch(
         f"""select {_META} from contract_versions
              where engagement_id = $1 and version > coalesce($2, 0)
              order by version limit $3""",  # noqa: S608
@@ -96,10 +140,10 @@ async def page(
         after,
         limit,
     )
-    return [dict(r) for r in rows]
+    return typed_all(ContractRow, records)
 
 
-async def set_status(conn: Connection, contract_id: UUID, status: str) -> None:
+async def set_status(conn: Connection, contract_id: UUID, status: ContractStatus) -> None:
     await conn.execute("update contract_versions set status = $2 where id = $1", contract_id, status)
 
 
@@ -131,14 +175,14 @@ async def insert_review(
     )
 
 
-async def reviews(conn: Connection, contract_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
+async def reviews(conn: Connection, contract_id: UUID) -> list[ReviewRow]:
+    records = await conn.fetch(
         """select id, contract_id, organisation_id, decision, comment, clause_comments::text as clause_comments,
                   document_sha256, created_at
              from contract_reviews where contract_id = $1 order by created_at, id""",
         contract_id,
     )
-    return [dict(r) for r in rows]
+    return typed_all(ReviewRow, records, _REVIEW_JSON)
 
 
 async def insert_signature(
@@ -152,13 +196,12 @@ async def insert_signature(
     signer_name: str,
     signer_title: str,
     document_sha256: str,
-) -> dict[str, Any]:
-    row = await conn.fetchrow(
+) -> None:
+    await conn.execute(
         """insert into signatures
                (contract_id, engagement_id, party, organisation_id, key_id, signer_name, signer_title,
                 document_sha256)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)
-           returning party, organisation_id, signer_name, signer_title, document_sha256, signed_at""",
+           values ($1, $2, $3, $4, $5, $6, $7, $8)""",
         contract_id,
         engagement_id,
         party,
@@ -168,17 +211,15 @@ async def insert_signature(
         signer_title,
         document_sha256,
     )
-    assert row is not None
-    return dict(row)
 
 
-async def signatures(conn: Connection, engagement_id: UUID) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
+async def signatures(conn: Connection, engagement_id: UUID) -> list[SignatureRow]:
+    records = await conn.fetch(
         """select contract_id, party, organisation_id, signer_name, signer_title, document_sha256, signed_at
              from signatures where engagement_id = $1 order by signed_at, party""",
         engagement_id,
     )
-    return [dict(r) for r in rows]
+    return typed_all(SignatureRow, records)
 
 
 async def insert_signature_record(
@@ -192,8 +233,8 @@ async def insert_signature_record(
     )
 
 
-async def signature_record(conn: Connection, engagement_id: UUID) -> str | None:
+async def signature_record(conn: Connection, engagement_id: UUID) -> dict[str, Any] | None:
     value = await conn.fetchval(
         "select record::text from signature_records where engagement_id = $1", engagement_id
     )
-    return str(value) if value is not None else None
+    return _RECORD.decode(value) if value is not None else None

@@ -6,11 +6,36 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
+from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
+from workflows import EngagementState, Funding, Party
+
+
+class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    vendor_id: UUID
+    startup_id: UUID
+    reviewer_id: UUID | None
+    title: str
+    summary: str
+    currency: str
+    funding: Funding | None
+    state: EngagementState
+    disputed_from: EngagementState | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    latest_contract_sha256: str | None
+    approved_sha256: str | None
+    signed_parties: frozenset[Party]
+
 
 _COLUMNS = """e.id, e.vendor_id, e.startup_id, e.reviewer_id, e.title, e.summary, e.currency,
     e.funding::text as funding, e.state, e.disputed_from, e.version, e.created_at, e.updated_at,
     e.latest_contract_sha256, e.approved_sha256, e.signed_parties"""
+_JSON: JsonColumns = {"funding": msgspec.json.Decoder(Funding)}
 
 # Columns a change may set, with the cast each parameter needs. Only these names ever reach
 # the SET clause (a fixed whitelist, never caller text); every value is a bound parameter.
@@ -26,51 +51,57 @@ _UPDATABLE = {
     "signed_parties": "::text[]",
 }
 
-_PARTY_COLUMNS = ("vendor_id", "startup_id", "reviewer_id")
 
-
-async def insert(conn: Connection, fields: dict[str, Any]) -> dict[str, Any]:
-    row = await conn.fetchrow(
+async def insert(
+    conn: Connection,
+    *,
+    vendor_id: UUID,
+    startup_id: UUID,
+    reviewer_id: UUID | None,
+    title: str,
+    summary: str,
+    currency: str,
+    funding_json: str | None,
+) -> EngagementRow:
+    record = await conn.fetchrow(
         f"""with e as (
                 insert into engagements (vendor_id, startup_id, reviewer_id, title, summary, currency, funding)
                 values ($1, $2, $3, $4, $5, $6, $7::jsonb) returning *)
             select {_COLUMNS} from e""",  # noqa: S608 (constant columns)
-        fields["vendor_id"],
-        fields["startup_id"],
-        fields["reviewer_id"],
-        fields["title"],
-        fields["summary"],
-        fields["currency"],
-        fields["funding"],
+        vendor_id,
+        startup_id,
+        reviewer_id,
+        title,
+        summary,
+        currency,
+        funding_json,
     )
-    assert row is not None
-    await _write_parties(conn, dict(row))
-    return dict(row)
+    assert record is not None
+    row = typed(EngagementRow, record, _JSON)
+    await _write_parties(conn, row)
+    return row
 
 
-async def _write_parties(conn: Connection, row: dict[str, Any]) -> None:
-    await conn.execute("delete from engagement_parties where engagement_id = $1", row["id"])
+async def _write_parties(conn: Connection, row: EngagementRow) -> None:
+    parties = {Party.VENDOR: row.vendor_id, Party.STARTUP: row.startup_id, Party.REVIEWER: row.reviewer_id}
+    await conn.execute("delete from engagement_parties where engagement_id = $1", row.id)
     await conn.executemany(
         """insert into engagement_parties (organisation_id, engagement_id, party, created_at)
            values ($1, $2, $3, $4)""",
-        [
-            (row[column], row["id"], column.removesuffix("_id"), row["created_at"])
-            for column in _PARTY_COLUMNS
-            if row[column] is not None
-        ],
+        [(org, row.id, party.value, row.created_at) for party, org in parties.items() if org is not None],
     )
 
 
 async def get_for(
     conn: Connection, engagement_id: UUID, organisation_id: UUID, *, lock: bool = False
-) -> dict[str, Any] | None:
+) -> EngagementRow | None:
     """The engagement if ``organisation_id`` is one of its parties; with ``lock``, row-locked until commit."""
     query = f"""select {_COLUMNS} from engagements e
                  where e.id = $1
                    and exists (select 1 from engagement_parties p
                                 where p.engagement_id = e.id and p.organisation_id = $2)"""  # noqa: S608
-    row = await conn.fetchrow(query + (" for update of e" if lock else ""), engagement_id, organisation_id)
-    return dict(row) if row else None
+    record = await conn.fetchrow(query + (" for update of e" if lock else ""), engagement_id, organisation_id)
+    return typed_or_none(EngagementRow, record, _JSON)
 
 
 async def is_party(conn: Connection, engagement_id: UUID, organisation_id: UUID) -> bool:
@@ -83,26 +114,27 @@ async def is_party(conn: Connection, engagement_id: UUID, organisation_id: UUID)
     )
 
 
-async def update(conn: Connection, engagement_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+async def update(conn: Connection, engagement_id: UUID, changes: dict[str, Any]) -> EngagementRow:
     """Apply column changes and bump the version; the caller holds the row lock."""
     unknown = set(changes) - set(_UPDATABLE)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
     sets = [f"{column} = ${i}{_UPDATABLE[column]}" for i, column in enumerate(changes, start=2)]
     sets += ["version = version + 1", "updated_at = clock_timestamp()"]
-    row = await conn.fetchrow(
+    record = await conn.fetchrow(
         f"""with e as (update engagements set {", ".join(sets)} where id = $1 returning *)
             select {_COLUMNS} from e""",  # noqa: S608 (whitelisted columns, bound values)
         engagement_id,
         *changes.values(),
     )
-    assert row is not None
+    assert record is not None
+    row = typed(EngagementRow, record, _JSON)
     if "reviewer_id" in changes:
-        await _write_parties(conn, dict(row))
-    return dict(row)
+        await _write_parties(conn, row)
+    return row
 
 
-async def bump_version(conn: Connection, engagement_id: UUID) -> dict[str, Any]:
+async def bump_version(conn: Connection, engagement_id: UUID) -> EngagementRow:
     return await update(conn, engagement_id, {})
 
 
@@ -145,14 +177,14 @@ async def page_for(
     counterparty_id: UUID | None,
     after: tuple[datetime, UUID] | None,
     limit: int,
-) -> list[dict[str, Any]]:
+) -> list[EngagementRow]:
     """One keyset page in (created_at, id) order, walking the caller's party index.
 
     Vendor, start-up and reviewer are organisations of different kinds, so an organisation
     has at most one party row per engagement and a page never repeats one.
     """
-    rows = await conn.fetch(_PAGE_SQL, *_page_args(organisation_id, state, counterparty_id, after, limit))
-    return [dict(r) for r in rows]
+    records = await conn.fetch(_PAGE_SQL, *_page_args(organisation_id, state, counterparty_id, after, limit))
+    return typed_all(EngagementRow, records, _JSON)
 
 
 async def explain_page(
@@ -166,5 +198,5 @@ async def explain_page(
 ) -> str:
     """EXPLAIN of the very query page_for runs, for the test that keeps it on the index."""
     args = _page_args(organisation_id, state, counterparty_id, after, limit)
-    rows = await conn.fetch("explain " + _PAGE_SQL, *args)
-    return "\n".join(r[0] for r in rows)
+    records = await conn.fetch("explain " + _PAGE_SQL, *args)
+    return "\n".join(r[0] for r in records)

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
+import msgspec
+
+from db.rows import typed_or_none
 from db.types import Connection
 
 RETENTION = timedelta(hours=24)
 
 
-async def reserve(conn: Connection, api_key_id: str, key: str, request_hash: bytes) -> dict[str, Any] | None:
+class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A claimed key: the request it was claimed for and, once complete, the response to replay."""
+
+    request_hash: bytes | None = None
+    status: int | None = None  # None: the first request is still in flight
+    response_body: bytes | None = None
+    response_headers: str | None = None  # JSON text: [[name, value], ...]
+
+
+async def reserve(
+    conn: Connection, api_key_id: str, key: str, request_hash: bytes
+) -> IdempotencyRecord | None:
     """Claim the key for this request; returns None when claimed, else the existing record."""
     await conn.execute(
         "delete from idempotency_keys where api_key_id = $1 and key = $2 and created_at < now() - $3::interval",
@@ -27,13 +40,14 @@ async def reserve(conn: Connection, api_key_id: str, key: str, request_hash: byt
     )
     if claimed:
         return None
-    row = await conn.fetchrow(
+    record = await conn.fetchrow(
         """select request_hash, status, response_body, response_headers::text as response_headers
              from idempotency_keys where api_key_id = $1 and key = $2""",
         api_key_id,
         key,
     )
-    return dict(row) if row else {}
+    # Gone between the two statements (expired and purged): nothing to compare, still in flight.
+    return typed_or_none(IdempotencyRecord, record) or IdempotencyRecord()
 
 
 async def complete(

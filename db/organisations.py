@@ -2,41 +2,66 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
+import msgspec
 
+from db.rows import typed, typed_or_none
 from db.types import Connection
-from workflows.errors import Conflict
+from workflows import Conflict
+
+
+class OrganisationRow(msgspec.Struct, frozen=True, kw_only=True):
+    id: UUID
+    name: str
+    kind: str
+    country: str
+    registration_code: str
+    vat_code: str | None
+    address: str | None
+    clusters: tuple[str, ...]
+    created_at: datetime
+
 
 _COLUMNS = "id, name, kind, country, registration_code, vat_code, address, clusters, created_at"
 
 
-async def insert(conn: Connection, org: dict[str, Any]) -> dict[str, Any]:
+async def insert(
+    conn: Connection,
+    *,
+    name: str,
+    kind: str,
+    country: str,
+    registration_code: str,
+    vat_code: str | None,
+    address: str | None,
+    clusters: list[str],
+) -> OrganisationRow:
     try:
-        row = await conn.fetchrow(
+        record = await conn.fetchrow(
             f"""insert into organisations (name, kind, country, registration_code, vat_code, address, clusters)
                 values ($1, $2, $3, $4, $5, $6, $7) returning {_COLUMNS}""",  # noqa: S608 (constant columns)
-            org["name"],
-            org["kind"],
-            org["country"],
-            org["registration_code"],
-            org.get("vat_code"),
-            org.get("address"),
-            list(org.get("clusters") or []),
+            name,
+            kind,
+            country,
+            registration_code,
+            vat_code,
+            address,
+            clusters,
         )
     except asyncpg.UniqueViolationError as exc:
         raise Conflict(
-            f"an organisation with registration code {org['registration_code']} in {org['country']} already exists"
+            f"an organisation with registration code {registration_code} in {country} already exists"
         ) from exc
-    assert row is not None
-    return dict(row)
+    assert record is not None
+    return typed(OrganisationRow, record)
 
 
-async def get(conn: Connection, org_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(f"select {_COLUMNS} from organisations where id = $1", org_id)  # noqa: S608
-    return dict(row) if row else None
+async def get(conn: Connection, org_id: UUID) -> OrganisationRow | None:
+    record = await conn.fetchrow(f"select {_COLUMNS} from organisations where id = $1", org_id)  # noqa: S608
+    return typed_or_none(OrganisationRow, record)
 
 
 async def visible_to(conn: Connection, org_id: UUID, caller_org_id: UUID) -> bool:

@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
+import msgspec
+
+from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
+from workflows import Advisory, IpTerms, MilestoneInput
+
+
+class ProposalRow(msgspec.Struct, frozen=True, kw_only=True):
+    engagement_id: UUID
+    revision: int
+    scope: str
+    milestones: tuple[MilestoneInput, ...]
+    ip_terms: IpTerms
+    total_fee: Decimal
+    advisories: tuple[Advisory, ...]
+    created_at: datetime
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+
 
 _COLUMNS = """engagement_id, revision, scope, milestones::text as milestones, ip_terms::text as ip_terms,
     total_fee, advisories::text as advisories, created_at, submitted_at, accepted_at"""
+_JSON: JsonColumns = {
+    "milestones": msgspec.json.Decoder(tuple[MilestoneInput, ...]),
+    "ip_terms": msgspec.json.Decoder(IpTerms),
+    "advisories": msgspec.json.Decoder(tuple[Advisory, ...]),
+}
 
 
 async def insert_next(
@@ -22,9 +45,9 @@ async def insert_next(
     total_fee: Decimal,
     advisories_json: str,
     created_by: UUID | None,
-) -> dict[str, Any]:
+) -> ProposalRow:
     """Revision n+1; the caller holds the engagement row lock, so numbers cannot collide."""
-    row = await conn.fetchrow(
+    record = await conn.fetchrow(
         f"""insert into proposal_revisions
                 (engagement_id, revision, scope, milestones, ip_terms, total_fee, advisories, created_by)
             select $1, coalesce(max(revision), 0) + 1, $2, $3::jsonb, $4::jsonb, $5, $6::jsonb, $7
@@ -38,31 +61,29 @@ async def insert_next(
         advisories_json,
         created_by,
     )
-    assert row is not None
-    return dict(row)
+    assert record is not None
+    return typed(ProposalRow, record, _JSON)
 
 
-async def latest(conn: Connection, engagement_id: UUID) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
+async def latest(conn: Connection, engagement_id: UUID) -> ProposalRow | None:
+    record = await conn.fetchrow(
         f"select {_COLUMNS} from proposal_revisions where engagement_id = $1 order by revision desc limit 1",  # noqa: S608
         engagement_id,
     )
-    return dict(row) if row else None
+    return typed_or_none(ProposalRow, record, _JSON)
 
 
-async def get(conn: Connection, engagement_id: UUID, revision: int) -> dict[str, Any] | None:
-    row = await conn.fetchrow(
+async def get(conn: Connection, engagement_id: UUID, revision: int) -> ProposalRow | None:
+    record = await conn.fetchrow(
         f"select {_COLUMNS} from proposal_revisions where engagement_id = $1 and revision = $2",  # noqa: S608
         engagement_id,
         revision,
     )
-    return dict(row) if row else None
+    return typed_or_none(ProposalRow, record, _JSON)
 
 
-async def page(
-    conn: Connection, engagement_id: UUID, *, after: int | None, limit: int
-) -> list[dict[str, Any]]:
-    rows = await conn.fetch(
+async def page(conn: Connection, engagement_id: UUID, *, after: int | None, limit: int) -> list[ProposalRow]:
+    records = await conn.fetch(
         f"""select {_COLUMNS} from proposal_revisions
              where engagement_id = $1 and revision > coalesce($2, 0)
              order by revision limit $3""",  # noqa: S608
@@ -70,7 +91,7 @@ async def page(
         after,
         limit,
     )
-    return [dict(r) for r in rows]
+    return typed_all(ProposalRow, records, _JSON)
 
 
 async def mark_submitted(conn: Connection, engagement_id: UUID, revision: int) -> None:
@@ -89,12 +110,12 @@ async def mark_accepted(conn: Connection, engagement_id: UUID, revision: int) ->
     )
 
 
-async def latest_accepted(conn: Connection, engagement_id: UUID) -> dict[str, Any] | None:
+async def latest_accepted(conn: Connection, engagement_id: UUID) -> ProposalRow | None:
     """The revision the parties agreed (and so signed): the newest one with accepted_at set."""
-    row = await conn.fetchrow(
+    record = await conn.fetchrow(
         f"""select {_COLUMNS} from proposal_revisions
              where engagement_id = $1 and accepted_at is not null
              order by revision desc limit 1""",  # noqa: S608
         engagement_id,
     )
-    return dict(row) if row else None
+    return typed_or_none(ProposalRow, record, _JSON)

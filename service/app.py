@@ -25,10 +25,12 @@ from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
+from service.controllers.events import EventController
 from service.controllers.health import HealthController
 from service.controllers.me import MeController
 from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
+from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
@@ -94,6 +96,8 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ApiKeyController,
             MeController,
             EngagementController,
+            ProposalController,
+            EventController,
             ContractController,
             MilestoneController,
             WorkflowController,

@@ -10,10 +10,14 @@ from uuid import UUID
 import msgspec
 
 from db import audit
+from db.audit import AuditRow
 from db.types import Connection
+from service.auth import Caller
+from service.pagination import decode_seq_cursor
 from service.schemas.common import Page
 from service.schemas.events import AuditEvent, ChainReport
-from workflows.audit import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
+from service.tenancy import visible_engagement
+from workflows import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
 
 
 def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str, Any] | None:
@@ -23,14 +27,24 @@ def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str,
     return {"organisation_id": str(organisation_id), "key_id": str(key_id) if key_id else None}
 
 
+async def next_seq(conn: Connection, engagement_id: UUID) -> int:
+    """The seq the next event will get; stable while the engagement row is locked."""
+    last = await audit.head(conn, engagement_id)
+    return last[0] + 1 if last else 1
+
+
 async def append_event(
     conn: Connection,
     engagement_id: UUID,
-    actor: dict[str, Any] | None,
+    caller: Caller | None,
     type: str,
     payload: dict[str, Any],
 ) -> ChainEvent:
-    """Seal and store the next event. Call inside the transaction that holds the engagement row lock."""
+    """Seal and store the next event (``caller`` None: the system acted).
+
+    Call inside the transaction that holds the engagement row lock.
+    """
+    actor = actor_record(caller.organisation_id, caller.key_id) if caller else None
     last = await audit.head(conn, engagement_id)
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = datetime.now(UTC)
@@ -47,8 +61,8 @@ async def append_event(
         conn,
         engagement_id=engagement_id,
         seq=seq,
-        actor_org_id=UUID(actor["organisation_id"]) if actor else None,
-        actor_key_id=UUID(actor["key_id"]) if actor and actor.get("key_id") else None,
+        actor_org_id=caller.organisation_id if actor and caller else None,
+        actor_key_id=caller.key_id if actor and caller else None,
         at=at,
         type=type,
         payload_json=json.dumps(payload, ensure_ascii=False),
@@ -58,20 +72,16 @@ async def append_event(
     return event
 
 
-def _chain_event(row: dict[str, Any]) -> ChainEvent:
-    actor = None
-    if row["actor_org_id"] is not None:
-        key = row["actor_key_id"]
-        actor = {"organisation_id": str(row["actor_org_id"]), "key_id": str(key) if key else None}
+def _chain_event(row: AuditRow) -> ChainEvent:
     return ChainEvent(
-        engagement_id=str(row["engagement_id"]),
-        seq=row["seq"],
-        actor=actor,
-        at=format_event_time(row["at"]),
-        type=row["type"],
-        payload=json.loads(row["payload"]),
-        prev_hash=row["prev_hash"],
-        hash=row["hash"],
+        engagement_id=str(row.engagement_id),
+        seq=row.seq,
+        actor=actor_record(row.actor_org_id, row.actor_key_id),
+        at=format_event_time(row.at),
+        type=row.type,
+        payload=row.payload,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
     )
 
 
@@ -87,16 +97,18 @@ def _wire(event: ChainEvent) -> AuditEvent:
     )
 
 
-async def events_page(
-    conn: Connection, engagement_id: UUID, *, after: int | None, limit: int
+async def list_events(
+    conn: Connection, caller: Caller, engagement_id: UUID, *, limit: int, cursor: str | None
 ) -> Page[AuditEvent]:
-    rows = await audit.page(conn, engagement_id, after=after, limit=limit + 1)
+    await visible_engagement(conn, caller, engagement_id)
+    rows = await audit.page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit + 1)
     items = [_wire(_chain_event(r)) for r in rows[:limit]]
     more = len(rows) > limit
     return Page(items=items, next_cursor=str(items[-1].seq) if more and items else None)
 
 
-async def verify(conn: Connection, engagement_id: UUID) -> ChainReport:
+async def verify_events(conn: Connection, caller: Caller, engagement_id: UUID) -> ChainReport:
+    await visible_engagement(conn, caller, engagement_id)
     events = [_chain_event(r) async for r in audit.stream(conn, engagement_id)]
     verdict = verify_chain(events)
     return msgspec.convert(msgspec.structs.asdict(verdict), ChainReport)

@@ -14,7 +14,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from db import api_keys
 from service.errors import Unauthorized
-from workflows.errors import Forbidden
+from workflows import Forbidden
 
 KEY_PREFIX = "jtp_"
 
@@ -69,7 +69,5 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
             row = await api_keys.find_active_by_hash(conn, hash_secret(token))
         if row is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)")
-        caller = Caller(
-            row["key_id"], row["name"], row["role"], row["organisation_id"], row["organisation_kind"]
-        )
+        caller = Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
         return AuthenticationResult(user=caller, auth=None)

@@ -16,7 +16,7 @@ import asyncpg
 
 from db import MigrationError, embedded_postgres, migrate
 from service.settings import Settings
-from workflows.errors import RuleViolation
+from workflows import RuleViolation
 
 log = logging.getLogger("jointip.cli")
 

@@ -5,79 +5,60 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from contract_templates import (
-    TEMPLATE_ID,
-    TEMPLATE_VERSION,
     ContractInput,
-    FundingInfo,
-    PartyInfo,
     clause_texts,
     compare_clauses,
     load_library,
     render_contract,
 )
-from db import audit, contracts, organisations, proposals
+from db import contracts, organisations, proposals
+from db.contracts import ContractRow
+from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
-from service.effects import EffectContext, EffectResult
-from service.engagements import proposal_input
 from service.pagination import decode_seq_cursor
-from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
+from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
-from workflows.audit import GENESIS_HASH
-from workflows.engagement import ClauseComment
-from workflows.errors import FieldError, NotFound
+from workflows import (
+    NotFound,
+)
 
 
-def reference(engagement_id: UUID) -> str:
-    return "JT-" + engagement_id.hex[:8].upper()
+@cache
+def citable_clauses() -> frozenset[str]:
+    """What review comments may cite: a clause id (``results_ip.joint``) or a part (``results_ip``)."""
+    library = load_library()
+    return frozenset(library.clause_ids()) | {part.key for part in library.parts}
 
 
-def party_info(row: dict[str, Any]) -> PartyInfo:
-    """An organisation row as the documents name it."""
-    return PartyInfo(
-        organisation_id=str(row["id"]),
-        name=row["name"],
-        country=row["country"],
-        registration_code=row["registration_code"],
-        vat_code=row["vat_code"],
-        address=row["address"],
-    )
-
-
-async def _contract_input(
-    conn: Connection, row: dict[str, Any], revision: int, version: int
-) -> ContractInput:
-    revision_row = await proposals.get(conn, row["id"], revision)
+async def _contract_input(conn: Connection, row: EngagementRow, revision: int, version: int) -> ContractInput:
+    revision_row = await proposals.get(conn, row.id, revision)
     assert revision_row is not None  # the guard required an accepted revision
-    orgs = {
-        column: await organisations.get(conn, row[column])
-        for column in ("vendor_id", "startup_id", "reviewer_id")
-        if row[column] is not None
-    }
-    funding = msgspec.json.decode(row["funding"], type=FundingInfo) if row["funding"] else None
-    reviewer = orgs.get("reviewer_id")
+    vendor = await organisations.get(conn, row.vendor_id)
+    startup = await organisations.get(conn, row.startup_id)
+    reviewer = await organisations.get(conn, row.reviewer_id) if row.reviewer_id else None
+    assert vendor is not None  # parties reference existing organisations
+    assert startup is not None
     return ContractInput(
-        engagement_id=str(row["id"]),
-        reference=reference(row["id"]),
-        title=row["title"],
-        summary=row["summary"],
-        currency=row["currency"],
-        vendor=party_info(orgs["vendor_id"]),  # type: ignore[arg-type]
-        startup=party_info(orgs["startup_id"]),  # type: ignore[arg-type]
+        engagement_id=str(row.id),
+        reference=reference(row.id),
+        title=row.title,
+        summary=row.summary,
+        currency=row.currency,  # type: ignore[arg-type]  # the column's check admits EUR and NOK only
+        vendor=party_info(vendor),
+        startup=party_info(startup),
         reviewer=party_info(reviewer) if reviewer else None,
-        funding=funding,
+        funding=row.funding,
         revision=revision,
         contract_version=version,
         proposal=proposal_input(revision_row),
@@ -97,156 +78,37 @@ def _render(data: ContractInput) -> Rendered:
     return Rendered(document, hashlib.sha256(document).hexdigest(), clause_texts(data))
 
 
-@cache
-def _citable() -> frozenset[str]:
-    library = load_library()
-    return frozenset(library.clause_ids()) | {part.key for part in library.parts}
-
-
-def clause_reference_errors(comments: tuple[ClauseComment, ...] | None) -> list[FieldError]:
-    """Comments may cite a clause id (``results_ip.joint``) or a whole part (``results_ip``)."""
-    return [
-        FieldError(f"clause_comments.{i}.clause_id", f"{c.clause_id!r} is not a clause of {TEMPLATE_ID}")
-        for i, c in enumerate(comments or ())
-        if c.clause_id.strip() not in _citable()
-    ]
-
-
-# --- effects (inside the action's transaction) -------------------------------------------------
-
-
-async def create_contract_version(ctx: EffectContext) -> EffectResult:
-    engagement_id = ctx.row["id"]
-    assert ctx.snapshot.latest_revision is not None
-    version = await contracts.next_version(ctx.conn, engagement_id)
-    data = await _contract_input(ctx.conn, ctx.row, ctx.snapshot.latest_revision, version)
-    # Rendering is CPU work (tens of ms): keep it off the event loop.
-    rendered = await asyncio.to_thread(_render, data)
-    stored = await contracts.insert_version(
-        ctx.conn,
-        engagement_id=engagement_id,
-        version=version,
-        revision=data.revision,
-        template_id=TEMPLATE_ID,
-        template_version=TEMPLATE_VERSION,
-        sha256=rendered.sha256,
-        document=rendered.document,
-        clauses_json=json.dumps(rendered.clauses, ensure_ascii=False),
-        created_by_org=ctx.caller.organisation_id,
-        created_by_key=ctx.caller.key_id,
-    )
-    return EffectResult(
-        changes={"latest_contract_sha256": rendered.sha256, "approved_sha256": None, "signed_parties": []},
-        payload={
-            "contract_id": str(stored["id"]),
-            "contract_version": version,
-            "document_sha256": rendered.sha256,
-            "size": stored["size"],
-            "template_id": TEMPLATE_ID,
-            "template_version": TEMPLATE_VERSION,
-        },
-    )
-
-
-async def _latest(ctx: EffectContext) -> dict[str, Any]:
-    latest = await contracts.latest(ctx.conn, ctx.row["id"])
-    assert latest is not None  # guards require a contract version
-    return latest
-
-
-async def mark_contract_in_review(ctx: EffectContext) -> EffectResult:
-    latest = await _latest(ctx)
-    await contracts.set_status(ctx.conn, latest["id"], "in_review")
-    return EffectResult(payload={"contract_id": str(latest["id"])})
-
-
-async def record_review(ctx: EffectContext) -> EffectResult:
-    latest = await _latest(ctx)
-    decision = ctx.decision.action  # approve | request_revision
-    assert ctx.caller.organisation_id is not None
-    await contracts.insert_review(
-        ctx.conn,
-        contract_id=latest["id"],
-        engagement_id=ctx.row["id"],
-        organisation_id=ctx.caller.organisation_id,
-        key_id=ctx.caller.key_id,
-        decision=decision,
-        comment=ctx.data.comment,
-        clause_comments_json=json_text(ctx.data.clause_comments or ()),
-        document_sha256=latest["sha256"],
-    )
-    await contracts.set_status(
-        ctx.conn, latest["id"], "approved" if decision == "approve" else "changes_requested"
-    )
-    return EffectResult(payload={"contract_id": str(latest["id"])})
-
-
-async def mark_contract_approved(ctx: EffectContext) -> EffectResult:
-    latest = await _latest(ctx)
-    return EffectResult(changes={"approved_sha256": latest["sha256"]})
-
-
-async def record_signature(ctx: EffectContext) -> EffectResult:
-    latest = await _latest(ctx)
-    assert ctx.caller.organisation_id is not None
-    assert ctx.data.signer_name  # the guard required signer name and title
-    assert ctx.data.signer_title
-    for party in ctx.decision.event_payload["parties"]:
-        await contracts.insert_signature(
-            ctx.conn,
-            contract_id=latest["id"],
-            engagement_id=ctx.row["id"],
-            party=party,
-            organisation_id=ctx.caller.organisation_id,
-            key_id=ctx.caller.key_id,
-            signer_name=ctx.data.signer_name.strip(),
-            signer_title=ctx.data.signer_title.strip(),
-            document_sha256=latest["sha256"],
-        )
-    return EffectResult(
-        changes={"signed_parties": list(ctx.decision.event_payload["signed_by"])},
-        payload={"contract_id": str(latest["id"])},
-    )
-
-
-async def create_signature_record(ctx: EffectContext) -> EffectResult:
-    """Both have signed: who, when, the document hash, and the audit-chain head it follows."""
-    latest = await _latest(ctx)
-    head = await audit.head(ctx.conn, ctx.row["id"])
-    signers = [
-        {
-            "party": s["party"],
-            "organisation_id": str(s["organisation_id"]),
-            "signer_name": s["signer_name"],
-            "signer_title": s["signer_title"],
-            "signed_at": s["signed_at"].astimezone(UTC).isoformat(),
-            "document_sha256": s["document_sha256"],
-        }
-        for s in await contracts.signatures(ctx.conn, ctx.row["id"])
-        if s["contract_id"] == latest["id"]
-    ]
-    record = {
-        "engagement_id": str(ctx.row["id"]),
-        "contract_id": str(latest["id"]),
-        "contract_version": latest["version"],
-        "document_sha256": latest["sha256"],
-        "signers": signers,
-        "audit_chain_head": head[1] if head else GENESIS_HASH,
-    }
-    await contracts.insert_signature_record(ctx.conn, ctx.row["id"], latest["id"], json.dumps(record))
-    await contracts.set_status(ctx.conn, latest["id"], "signed")
-    return EffectResult(payload={"signature_record": record})
+async def render_version(conn: Connection, row: EngagementRow, revision: int, version: int) -> Rendered:
+    """Contract version ``version`` of the engagement, from proposal ``revision``, rendered off the
+    event loop (tens of ms of CPU)."""
+    data = await _contract_input(conn, row, revision, version)
+    return await asyncio.to_thread(_render, data)
 
 
 # --- reads -------------------------------------------------------------------------------------
 
 
-async def visible_contract(conn: Connection, caller: Caller, contract_id: UUID) -> dict[str, Any]:
+def _version(row: ContractRow) -> ContractVersion:
+    return ContractVersion(
+        id=row.id,
+        engagement_id=row.engagement_id,
+        version=row.version,
+        revision=row.revision,
+        template_id=row.template_id,
+        template_version=row.template_version,
+        sha256=row.sha256,
+        size=row.size,
+        created_at=row.created_at,
+        status=row.status.value,
+    )
+
+
+async def visible_contract(conn: Connection, caller: Caller, contract_id: UUID) -> ContractRow:
     row = await contracts.get(conn, contract_id)
     if row is None:
         raise NotFound(f"contract {contract_id} not found")
     try:
-        await visible_engagement(conn, caller, row["engagement_id"])
+        await visible_engagement(conn, caller, row.engagement_id)
     except NotFound:
         raise NotFound(f"contract {contract_id} not found") from None
     return row
@@ -257,12 +119,12 @@ async def list_contracts(
 ) -> Page[ContractVersion]:
     await visible_engagement(conn, caller, engagement_id)
     rows = await contracts.page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit + 1)
-    items = [msgspec.convert(r, ContractVersion) for r in rows[:limit]]
+    items = [_version(r) for r in rows[:limit]]
     return Page(items=items, next_cursor=str(items[-1].version) if len(rows) > limit else None)
 
 
 async def get_contract(conn: Connection, caller: Caller, contract_id: UUID) -> ContractVersion:
-    return msgspec.convert(await visible_contract(conn, caller, contract_id), ContractVersion)
+    return _version(await visible_contract(conn, caller, contract_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,9 +138,7 @@ async def contract_document(conn: Connection, caller: Caller, contract_id: UUID)
     row = await visible_contract(conn, caller, contract_id)
     content = await contracts.document(conn, contract_id)
     assert content is not None
-    return Download(
-        content, row["sha256"], f"{reference(row['engagement_id'])} contract v{row['version']}.docx"
-    )
+    return Download(content, row.sha256, f"{reference(row.engagement_id)} contract v{row.version}.docx")
 
 
 def repr_digest(sha256_hex: str) -> str:
@@ -288,23 +148,26 @@ def repr_digest(sha256_hex: str) -> str:
 async def compare(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) -> Comparison:
     old = await visible_contract(conn, caller, from_id)
     new = await contracts.get(conn, to_id)
-    if new is None or new["engagement_id"] != old["engagement_id"]:
+    if new is None or new.engagement_id != old.engagement_id:
         raise NotFound(f"contract {to_id} is not a version of the same engagement")
-    old_texts = json.loads(await contracts.clauses(conn, from_id) or "{}")
-    new_texts = json.loads(await contracts.clauses(conn, to_id) or "{}")
-    changes = compare_clauses(old_texts, new_texts)
-    return Comparison(
-        from_=msgspec.convert(old, ContractVersion),
-        to=msgspec.convert(new, ContractVersion),
-        changes=changes,
-    )
+    changes = compare_clauses(await contracts.clauses(conn, from_id), await contracts.clauses(conn, to_id))
+    return Comparison(from_=_version(old), to=_version(new), changes=changes)
 
 
 async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> Page[Review]:
     await visible_contract(conn, caller, contract_id)
-    rows = await contracts.reviews(conn, contract_id)
     items = [
-        msgspec.convert({**r, "clause_comments": json.loads(r["clause_comments"])}, Review) for r in rows
+        Review(
+            id=r.id,
+            contract_id=r.contract_id,
+            organisation_id=r.organisation_id,
+            decision=r.decision,
+            comment=r.comment,
+            clause_comments=[msgspec.structs.asdict(c) for c in r.clause_comments],
+            document_sha256=r.document_sha256,
+            created_at=r.created_at,
+        )
+        for r in await contracts.reviews(conn, contract_id)
     ]
     return Page(items=items, next_cursor=None)
 
@@ -312,8 +175,7 @@ async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> P
 async def engagement_signatures(conn: Connection, caller: Caller, engagement_id: UUID) -> Signatures:
     await visible_engagement(conn, caller, engagement_id)
     rows = await contracts.signatures(conn, engagement_id)
-    record = await contracts.signature_record(conn, engagement_id)
     return Signatures(
-        signatures=[msgspec.convert(r, SignatureRecord) for r in rows],
-        record=json.loads(record) if record else None,
+        signatures=[msgspec.convert(msgspec.structs.asdict(r), SignatureRecord) for r in rows],
+        record=await contracts.signature_record(conn, engagement_id),
     )

@@ -24,7 +24,7 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
-from workflows.errors import (
+from workflows import (
     Conflict,
     DomainError,
     FieldError,

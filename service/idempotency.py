@@ -8,7 +8,7 @@ releases its key so the client may retry. Records live 24 hours.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, cast
+from typing import cast
 
 import msgspec
 from litestar.enums import ScopeType
@@ -17,8 +17,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
 
 from db import idempotency
+from db.idempotency import IdempotencyRecord
 from service.auth import Caller
-from workflows.errors import Conflict, RuleViolation
+from workflows import Conflict, RuleViolation
 
 HEADER = b"idempotency-key"
 _NOT_REPLAYED = {b"x-request-id", b"date"}
@@ -114,24 +115,24 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 )
 
     @staticmethod
-    async def _replay(existing: dict[str, Any], fingerprint: bytes, send: Send) -> None:
-        if existing.get("request_hash") is not None and bytes(existing["request_hash"]) != fingerprint:
+    async def _replay(existing: IdempotencyRecord, fingerprint: bytes, send: Send) -> None:
+        if existing.request_hash is not None and existing.request_hash != fingerprint:
             raise RuleViolation.one("Idempotency-Key", "was already used for a different request")
-        if existing.get("status") is None:
+        if existing.status is None:
             raise Conflict("a request with this Idempotency-Key is still being processed; retry later")
-        stored: list[list[str]] = msgspec.json.decode(existing["response_headers"] or "[]")
+        stored: list[list[str]] = msgspec.json.decode(existing.response_headers or "[]")
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored]
         await send(
             {
                 "type": "http.response.start",
-                "status": existing["status"],
+                "status": existing.status,
                 "headers": [*headers, (b"idempotent-replayed", b"true")],
             }
         )
         await send(
             {
                 "type": "http.response.body",
-                "body": bytes(existing["response_body"] or b""),
+                "body": existing.response_body or b"",
                 "more_body": False,
             }
         )

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from db import api_keys, organisations
+from db.api_keys import ApiKeyRow
+from db.organisations import OrganisationRow
 from db.types import Connection
 from service.auth import Caller, hash_secret, new_secret
 from service.pagination import decode_cursor, next_cursor
 from service.schemas.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
 from service.schemas.common import Page
 from service.schemas.organisations import Organisation, OrganisationCreate
-from workflows.countries import ISO_3166_ALPHA2
-from workflows.errors import FieldError, Forbidden, NotFound, RuleViolation
-from workflows.organisations import validate_registration_code
-from workflows.text import xml_illegal_fields
+from workflows import (
+    ISO_3166_ALPHA2,
+    FieldError,
+    Forbidden,
+    NotFound,
+    RuleViolation,
+    validate_registration_code,
+    xml_illegal_fields,
+)
+
+
+def _organisation(row: OrganisationRow) -> Organisation:
+    return msgspec.convert(msgspec.structs.asdict(row), Organisation)
+
+
+def _key(row: ApiKeyRow) -> ApiKey:
+    return msgspec.convert(msgspec.structs.asdict(row), ApiKey)
 
 
 async def create_organisation(conn: Connection, caller: Caller, data: OrganisationCreate) -> Organisation:
@@ -28,11 +42,20 @@ async def create_organisation(conn: Connection, caller: Caller, data: Organisati
     if errors:
         raise RuleViolation(errors)
     validate_registration_code(data.country, data.registration_code)
-    row = await organisations.insert(conn, msgspec.structs.asdict(data))
-    return msgspec.convert(row, Organisation)
+    row = await organisations.insert(
+        conn,
+        name=data.name,
+        kind=data.kind,
+        country=data.country,
+        registration_code=data.registration_code,
+        vat_code=data.vat_code,
+        address=data.address,
+        clusters=list(data.clusters),
+    )
+    return _organisation(row)
 
 
-async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -> dict[str, Any]:
+async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -> OrganisationRow:
     """The organisation row, or NotFound for a caller who may not see it (never 403)."""
     row = await organisations.get(conn, org_id)
     visible = row is not None and (
@@ -48,7 +71,7 @@ async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -
 
 
 async def get_organisation(conn: Connection, caller: Caller, org_id: UUID) -> Organisation:
-    return msgspec.convert(await visible_organisation(conn, caller, org_id), Organisation)
+    return _organisation(await visible_organisation(conn, caller, org_id))
 
 
 async def _require_key_admin(conn: Connection, caller: Caller, org_id: UUID) -> None:
@@ -70,7 +93,7 @@ async def create_api_key(conn: Connection, caller: Caller, org_id: UUID, data: A
         secret_hash=hash_secret(secret),
         prefix=secret[:12],
     )
-    return msgspec.convert({**row, "key": secret}, ApiKeyCreated)
+    return msgspec.convert({**msgspec.structs.asdict(row), "key": secret}, ApiKeyCreated)
 
 
 async def create_operator_key(conn: Connection, name: str) -> str:
@@ -92,9 +115,7 @@ async def list_api_keys(
 ) -> Page[ApiKey]:
     await _require_key_admin(conn, caller, org_id)
     rows = await api_keys.list_for_organisation(conn, org_id, after=decode_cursor(cursor), limit=limit + 1)
-    return Page(
-        items=[msgspec.convert(r, ApiKey) for r in rows[:limit]], next_cursor=next_cursor(rows, limit)
-    )
+    return Page(items=[_key(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
 
 
 async def get_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
@@ -102,7 +123,7 @@ async def get_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UU
     row = await api_keys.get(conn, org_id, key_id)
     if row is None:
         raise NotFound(f"API key {key_id} not found")
-    return msgspec.convert(row, ApiKey)
+    return _key(row)
 
 
 async def revoke_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
@@ -110,4 +131,4 @@ async def revoke_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id:
     row = await api_keys.revoke(conn, org_id, key_id)
     if row is None:
         raise NotFound(f"API key {key_id} not found")
-    return msgspec.convert(row, ApiKey)
+    return _key(row)

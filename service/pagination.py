@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 from uuid import UUID
 
 import msgspec
 
-from workflows.errors import RuleViolation
+from workflows import RuleViolation
 
 MAX_LIMIT = 100
 
@@ -31,12 +32,22 @@ def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
         raise RuleViolation.one("cursor", "not a cursor this service issued") from exc
 
 
-def next_cursor(rows: list[dict[str, Any]], limit: int) -> str | None:
+class Keyed(Protocol):
+    """A row listed in (created_at, id) order."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def next_cursor(rows: Sequence[Keyed], limit: int) -> str | None:
     """Rows are fetched with limit + 1; a surplus row means there is a next page."""
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
-    return encode_cursor(last["created_at"], last["id"])
+    return encode_cursor(last.created_at, last.id)
 
 
 _INT4_MAX = 2**31 - 1

@@ -2,41 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-import msgspec
-
 from db import engagements, proposals
+from db.proposals import ProposalRow
 from db.types import Connection
-from service.audit import actor_record, append_event
+from service.audit import append_event
 from service.auth import Caller
-from service.engagements import proposal_input
 from service.pagination import decode_seq_cursor
 from service.responses import json_text
 from service.schemas.common import Page
 from service.schemas.engagements import Proposal
 from service.tenancy import parties_of, visible_engagement
-from workflows.errors import Forbidden, InvalidTransition, NotFound
-from workflows.states import EngagementState, Party
-from workflows.terms import Advisory, ProposalInput, total_fee, validate_proposal
+from workflows import (
+    NotFound,
+    ProposalInput,
+    check_revision,
+    model_of,
+    total_fee,
+)
 
-_OPEN_FOR_PROPOSALS = frozenset({EngagementState.DRAFT, EngagementState.NEGOTIATING})
+_INT4_MAX = 2**31 - 1
 
 
-def view(row: dict[str, Any]) -> Proposal:
-    p = proposal_input(row)
+def view(row: ProposalRow) -> Proposal:
     return Proposal(
-        engagement_id=row["engagement_id"],
-        revision=row["revision"],
-        scope=p.scope,
-        milestones=list(p.milestones),
-        ip_terms=p.ip_terms,
-        total_fee=row["total_fee"],
-        advisories=msgspec.json.decode(row["advisories"], type=list[Advisory]),
-        created_at=row["created_at"],
-        submitted_at=row["submitted_at"],
-        accepted_at=row["accepted_at"],
+        engagement_id=row.engagement_id,
+        revision=row.revision,
+        scope=row.scope,
+        milestones=list(row.milestones),
+        ip_terms=row.ip_terms,
+        total_fee=row.total_fee,
+        advisories=list(row.advisories),
+        created_at=row.created_at,
+        submitted_at=row.submitted_at,
+        accepted_at=row.accepted_at,
     )
 
 
@@ -44,13 +44,7 @@ async def create_proposal(
     conn: Connection, caller: Caller, engagement_id: UUID, data: ProposalInput
 ) -> Proposal:
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    if Party.VENDOR not in parties_of(row, caller.organisation_id):
-        raise Forbidden("only the vendor writes proposal revisions")
-    if EngagementState(row["state"]) not in _OPEN_FOR_PROPOSALS:
-        raise InvalidTransition(
-            f"the engagement is {row['state']}; revisions are written in draft or negotiating"
-        )
-    advisories = validate_proposal(data)  # raises RuleViolation naming every broken field
+    advisories = check_revision(row.state, parties_of(row, caller.organisation_id), data)
     fee = total_fee(data)
     stored = await proposals.insert_next(
         conn,
@@ -66,11 +60,11 @@ async def create_proposal(
     await append_event(
         conn,
         engagement_id,
-        actor_record(caller.organisation_id, caller.key_id),
+        caller,
         "proposal_revision_created",
         {
-            "revision": stored["revision"],
-            "model": data.ip_terms.__struct_config__.tag,
+            "revision": stored.revision,
+            "model": model_of(data.ip_terms),
             "milestones": [m.key for m in data.milestones],
             "total_fee": str(fee),
         },
@@ -80,7 +74,7 @@ async def create_proposal(
 
 async def get_proposal(conn: Connection, caller: Caller, engagement_id: UUID, revision: int) -> Proposal:
     await visible_engagement(conn, caller, engagement_id)
-    row = await proposals.get(conn, engagement_id, revision) if 1 <= revision <= 2**31 - 1 else None
+    row = await proposals.get(conn, engagement_id, revision) if 1 <= revision <= _INT4_MAX else None
     if row is None:
         raise NotFound(f"revision {revision} of engagement {engagement_id} not found")
     return view(row)

@@ -15,13 +15,10 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from db import contracts, engagements
+from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
-from workflows.engagement import Actor
-from workflows.errors import NotFound
-from workflows.states import Party
-
-_PARTY_COLUMNS = {Party.VENDOR: "vendor_id", Party.STARTUP: "startup_id", Party.REVIEWER: "reviewer_id"}
+from workflows import Actor, NotFound, Party
 
 
 def not_found(engagement_id: UUID) -> NotFound:
@@ -30,7 +27,7 @@ def not_found(engagement_id: UUID) -> NotFound:
 
 async def visible_engagement(
     conn: Connection, caller: Caller, engagement_id: UUID, *, lock: bool = False
-) -> dict[str, Any]:
+) -> EngagementRow:
     """The engagement row if the caller's organisation is a party to it; NotFound otherwise (never 403)."""
     if caller.organisation_id is None:
         raise not_found(engagement_id)
@@ -40,15 +37,19 @@ async def visible_engagement(
     return row
 
 
-def parties_of(row: dict[str, Any], organisation_id: UUID | None) -> frozenset[Party]:
-    return frozenset(
-        p
-        for p, column in _PARTY_COLUMNS.items()
-        if row[column] is not None and row[column] == organisation_id
-    )
+def parties_of(row: EngagementRow, organisation_id: UUID | None) -> frozenset[Party]:
+    """The parties ``organisation_id`` plays in the engagement (normally one, or none)."""
+    if organisation_id is None:
+        return frozenset()
+    organisations = {
+        Party.VENDOR: row.vendor_id,
+        Party.STARTUP: row.startup_id,
+        Party.REVIEWER: row.reviewer_id,
+    }
+    return frozenset(party for party, org in organisations.items() if org == organisation_id)
 
 
-def actor_for(caller: Caller, row: dict[str, Any]) -> Actor:
+def actor_for(caller: Caller, row: EngagementRow) -> Actor:
     return Actor(
         parties=parties_of(row, caller.organisation_id),
         organisation_id=str(caller.organisation_id),

@@ -1,4 +1,7 @@
-"""The pure core of jointip: state machines, guards, role rules, terms rules. No I/O."""
+"""The pure core of jointip: state machines, guards, role rules, terms rules. No I/O.
+
+Everything outside this package imports from here, never from a module inside it.
+"""
 
 from workflows.audit import (
     GENESIS_HASH,
@@ -10,12 +13,50 @@ from workflows.audit import (
     seal_event,
     verify_chain,
 )
+from workflows.countries import (
+    ISO_3166_ALPHA2,
+)
+from workflows.deliveries import (
+    ComponentInput,
+    DeliveryCheck,
+    DeliveryInput,
+    check_delivery,
+    decide_delivery,
+    delivery_event,
+)
+from workflows.editing import (
+    PartyLookup,
+    check_creator,
+    check_edit,
+    check_engagement_fields,
+    check_revision,
+    check_version,
+)
+from workflows.effects import (
+    ClearDisputedFrom,
+    CreateContractVersion,
+    CreateMilestones,
+    CreateSignatureRecord,
+    Effect,
+    FinaliseResultsRegister,
+    MarkContractApproved,
+    MarkContractInReview,
+    MarkRevisionAccepted,
+    MarkRevisionSubmitted,
+    RecordApprovals,
+    RecordPayment,
+    RecordReview,
+    RecordSignature,
+    RecordSubmission,
+    RecordUnvestedResults,
+    RememberDisputedFrom,
+    ResetDeliveryCount,
+    VestResults,
+)
 from workflows.engagement import (
+    OPEN_FOR_PROPOSALS,
     WORKFLOW,
-    ActionInput,
     Actor,
-    ClauseComment,
-    Decision,
     EngagementSnapshot,
     Transition,
     available_actions,
@@ -32,11 +73,30 @@ from workflows.errors import (
     PreconditionFailed,
     RuleViolation,
 )
-from workflows.licences import SPDX_LICENCES, LicenceCategory, is_copyleft, licence_category
+from workflows.funding import (
+    Funding,
+    funding_errors,
+)
+from workflows.inputs import (
+    ActionInput,
+    ClauseComment,
+    MilestoneActionInput,
+)
+from workflows.licences import (
+    SPDX_LICENCES,
+    LicenceCategory,
+    is_copyleft,
+    licence_category,
+)
+from workflows.machines import (
+    Decision,
+    Row,
+    Stay,
+    Table,
+)
 from workflows.milestones import (
     DEEMED_ACCEPTANCE,
     MILESTONE_WORKFLOW,
-    MilestoneActionInput,
     MilestoneDecision,
     MilestoneSnapshot,
     MilestoneState,
@@ -48,18 +108,30 @@ from workflows.milestones import (
     has_vested,
     vests_on,
 )
-from workflows.open_source import ComponentInput, DeliveryCheck, DeliveryInput, check_delivery
+from workflows.organisations import (
+    norwegian_check_digit,
+    validate_registration_code,
+)
 from workflows.results import (
     JointRules,
+    MilestoneOutcome,
     ResultEntry,
     ResultLicence,
     ResultOwner,
     model_of,
+    register,
     unvested_entry,
     unvested_reason,
     vested_entry,
 )
-from workflows.states import CONTRACTING_PARTIES, FINAL_STATES, EngagementState, Party
+from workflows.states import (
+    BEFORE_SIGNED,
+    CONTRACTING_PARTIES,
+    FINAL_STATES,
+    ContractStatus,
+    EngagementState,
+    Party,
+)
 from workflows.terms import (
     MAX_MONEY,
     PROPOSAL_DECODER,
@@ -76,6 +148,7 @@ from workflows.terms import (
     MilestoneInput,
     OpenSourcePolicy,
     PartyBackgroundIp,
+    PartyName,
     ProposalInput,
     Shares,
     VendorOwnsLicensed,
@@ -87,15 +160,20 @@ from workflows.terms import (
     validate_ip_terms,
     validate_proposal,
 )
-from workflows.text import xml_illegal_fields
+from workflows.text import (
+    xml_illegal_fields,
+)
 
 __all__ = [
+    "BEFORE_SIGNED",
     "CONTRACTING_PARTIES",
     "DEEMED_ACCEPTANCE",
     "FINAL_STATES",
     "GENESIS_HASH",
+    "ISO_3166_ALPHA2",
     "MAX_MONEY",
     "MILESTONE_WORKFLOW",
+    "OPEN_FOR_PROPOSALS",
     "PROPOSAL_DECODER",
     "SPDX_LICENCES",
     "WORKFLOW",
@@ -107,19 +185,27 @@ __all__ = [
     "ChainEvent",
     "ChainVerdict",
     "ClauseComment",
+    "ClearDisputedFrom",
     "ClientOwns",
     "ComponentInput",
     "Conflict",
+    "ContractStatus",
+    "CreateContractVersion",
+    "CreateMilestones",
+    "CreateSignatureRecord",
     "Decision",
     "DeliveryCheck",
     "DeliveryInput",
     "DomainError",
+    "Effect",
     "EngagementSnapshot",
     "EngagementState",
     "FieldError",
     "FieldSplit",
     "FieldsByParty",
+    "FinaliseResultsRegister",
     "Forbidden",
+    "Funding",
     "InvalidTransition",
     "IpTerms",
     "Joint",
@@ -127,9 +213,14 @@ __all__ = [
     "LeadExploiter",
     "LicenceCategory",
     "LicenceGrant",
+    "MarkContractApproved",
+    "MarkContractInReview",
+    "MarkRevisionAccepted",
+    "MarkRevisionSubmitted",
     "MilestoneActionInput",
     "MilestoneDecision",
     "MilestoneInput",
+    "MilestoneOutcome",
     "MilestoneSnapshot",
     "MilestoneState",
     "MilestoneTransition",
@@ -137,33 +228,57 @@ __all__ = [
     "OpenSourcePolicy",
     "Party",
     "PartyBackgroundIp",
+    "PartyLookup",
+    "PartyName",
     "PreconditionFailed",
     "ProposalInput",
+    "RecordApprovals",
+    "RecordPayment",
+    "RecordReview",
+    "RecordSignature",
+    "RecordSubmission",
+    "RecordUnvestedResults",
+    "RememberDisputedFrom",
+    "ResetDeliveryCount",
     "ResultEntry",
     "ResultLicence",
     "ResultOwner",
+    "Row",
     "RuleViolation",
     "Shares",
+    "Stay",
+    "Table",
     "Transition",
     "VendorOwnsLicensed",
+    "VestResults",
     "amount_errors",
     "available_actions",
     "available_milestone_actions",
     "canonical_event_bytes",
     "chain_hash",
+    "check_creator",
     "check_delivery",
+    "check_edit",
+    "check_engagement_fields",
+    "check_revision",
+    "check_version",
     "decide",
+    "decide_delivery",
     "decide_milestone",
     "deemed_acceptance",
+    "delivery_event",
     "describe_milestone_workflow",
     "describe_workflow",
     "format_event_time",
     "forum_name",
+    "funding_errors",
     "has_vested",
     "ip_terms_errors",
     "is_copyleft",
     "licence_category",
     "model_of",
+    "norwegian_check_digit",
+    "register",
     "seal_event",
     "terms_advisories",
     "total_fee",
@@ -171,6 +286,7 @@ __all__ = [
     "unvested_reason",
     "validate_ip_terms",
     "validate_proposal",
+    "validate_registration_code",
     "verify_chain",
     "vested_entry",
     "vests_on",

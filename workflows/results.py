@@ -5,12 +5,14 @@ licences granted under the agreed IP model, as the contract's Results IP and Lic
 allocate them; ``unvested_entry`` lists results that never vested (e.g. on termination) with the
 reason. The Structs encode straight to JSON (Decimals as the shell chooses to encode them).
 
-When results vest: ``vests_on(model)``, ``has_vested(model, milestone_state)`` (from
-``workflows.milestones``, where the machine needs them).
+``register`` lists every result of an engagement, vested or not. When results vest:
+``vests_on(model)``, ``has_vested(model, milestone_state)`` (from ``workflows.milestones``,
+where the machine needs them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Literal, TypeAlias
@@ -31,12 +33,14 @@ from workflows.terms import (
 __all__ = [
     "JointRules",
     "LicenceKind",
+    "MilestoneOutcome",
     "ResultEntry",
     "ResultLicence",
     "ResultOwner",
     "ResultStatus",
     "has_vested",
     "model_of",
+    "register",
     "unvested_entry",
     "unvested_reason",
     "vested_entry",
@@ -287,3 +291,35 @@ def unvested_entry(
         model=model_of(terms),
         milestone_state=str(milestone_state),
     )
+
+
+class MilestoneOutcome(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a milestone stands, as the register needs it."""
+
+    key: str
+    state: MilestoneState
+    delivery_checksum: str | None  # of its latest delivery
+
+
+def register(
+    terms: IpTerms,
+    milestones: Iterable[MilestoneOutcome],
+    vested: Mapping[str, ResultEntry],
+    *,
+    terminated: bool,
+) -> list[ResultEntry]:
+    """Every result of an engagement in milestone order: vested entries as recorded, the rest unvested
+    with the reason (``terminated``: the engagement ended before they vested)."""
+    model = model_of(terms)
+    return [
+        vested[m.key]
+        if m.key in vested
+        else unvested_entry(
+            terms,
+            milestone_key=m.key,
+            delivery_checksum=m.delivery_checksum,
+            milestone_state=m.state,
+            reason=unvested_reason(model, m.state, terminated=terminated),
+        )
+        for m in milestones
+    ]

@@ -25,6 +25,16 @@ class EngagementState(StrEnum):
     DISPUTED = "disputed"
 
 
+class ContractStatus(StrEnum):
+    """Where a contract version stands; the workflow's effects move it, its content never changes."""
+
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    SIGNED = "signed"
+
+
 class Party(StrEnum):
     """The role an organisation plays in one engagement (not its kind, though they usually coincide)."""
 
@@ -35,6 +45,17 @@ class Party(StrEnum):
 
 #: The two contracting parties: the ones that sign, and that may withdraw, terminate or dispute.
 CONTRACTING_PARTIES: frozenset[Party] = frozenset({Party.VENDOR, Party.STARTUP})
+
+#: Every state before the contract is signed: the engagement may be edited or withdrawn.
+BEFORE_SIGNED: tuple[EngagementState, ...] = (
+    EngagementState.DRAFT,
+    EngagementState.PROPOSED,
+    EngagementState.NEGOTIATING,
+    EngagementState.TERMS_AGREED,
+    EngagementState.CONTRACT_DRAFTED,
+    EngagementState.IN_REVIEW,
+    EngagementState.APPROVED,
+)
 
 #: States after which nothing happens any more.
 FINAL_STATES: frozenset[EngagementState] = frozenset(

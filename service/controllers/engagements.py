@@ -5,25 +5,18 @@ from uuid import UUID
 
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from service import actions, engagements, proposals
-from service import audit as audit_ops
 from service import contracts as contract_ops
+from service import engagement_actions, engagements
+from service.controllers.params import EngagementId, IfMatch, Limit
 from service.deps import Conn, CurrentCaller
-from service.pagination import MAX_LIMIT, decode_seq_cursor
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
-from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, Proposal
-from service.schemas.events import AuditEvent, ChainReport
-from service.tenancy import engagement_guard, visible_engagement
-from workflows.engagement import ActionInput
-from workflows.terms import ProposalInput
-
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
-EngagementId = FromPath[UUID]
+from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
+from service.tenancy import engagement_guard
+from workflows import ActionInput
 
 
 def with_etag(engagement: Engagement, status_code: int = 200) -> JsonResponse[Engagement]:
@@ -91,48 +84,10 @@ class EngagementController(Controller):
         if_match: IfMatch = None,
     ) -> JsonResponse[Engagement]:
         async with conn.transaction():
-            result = await actions.fire_action(
+            result = await engagement_actions.fire_action(
                 conn, caller, engagement_id, action, data or ActionInput(), if_match, state.clock()
             )
         return with_etag(result)
-
-    @post("/{engagement_id:uuid}/proposals", operation_id="createProposal")
-    async def create_proposal(
-        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, data: JSONBody[ProposalInput]
-    ) -> JsonResponse[Proposal]:
-        async with conn.transaction():
-            proposal = await proposals.create_proposal(conn, caller, engagement_id, data)
-        location = f"/api/v1/engagements/{engagement_id}/proposals/{proposal.revision}"
-        return JsonResponse(proposal, status_code=201, headers={"Location": location})
-
-    @get("/{engagement_id:uuid}/proposals", operation_id="listProposals")
-    async def list_proposals(
-        self,
-        conn: Conn,
-        caller: CurrentCaller,
-        engagement_id: EngagementId,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
-    ) -> Page[Proposal]:
-        return await proposals.list_proposals(conn, caller, engagement_id, limit=limit, cursor=cursor)
-
-    @get("/{engagement_id:uuid}/proposals/{revision:int}", operation_id="getProposal")
-    async def read_proposal(
-        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, revision: FromPath[int]
-    ) -> Proposal:
-        return await proposals.get_proposal(conn, caller, engagement_id, revision)
-
-    @get("/{engagement_id:uuid}/events", operation_id="listEngagementEvents")
-    async def events(
-        self,
-        conn: Conn,
-        caller: CurrentCaller,
-        engagement_id: EngagementId,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
-    ) -> Page[AuditEvent]:
-        await visible_engagement(conn, caller, engagement_id)
-        return await audit_ops.events_page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit)
 
     @get("/{engagement_id:uuid}/contracts", operation_id="listContracts")
     async def list_contracts(
@@ -148,8 +103,3 @@ class EngagementController(Controller):
     @get("/{engagement_id:uuid}/signatures", operation_id="getSignatures")
     async def signatures(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> Signatures:
         return await contract_ops.engagement_signatures(conn, caller, engagement_id)
-
-    @get("/{engagement_id:uuid}/events/verify", operation_id="verifyEngagementEvents")
-    async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:
-        await visible_engagement(conn, caller, engagement_id)
-        return await audit_ops.verify(conn, engagement_id)

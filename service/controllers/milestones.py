@@ -1,25 +1,22 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contract_templates import MEDIA_TYPE
-from service import milestones
+from service import deliveries, milestones, results
 from service.controllers.contracts import content_disposition
+from service.controllers.params import EngagementId
 from service.deps import Conn, CurrentCaller
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.milestones import Delivery, Milestone
 from service.tenancy import engagement_guard
-from workflows.milestones import MilestoneActionInput
-from workflows.open_source import DeliveryInput
-from workflows.results import ResultEntry
+from workflows import DeliveryInput, MilestoneActionInput, ResultEntry
 
-EngagementId = FromPath[UUID]
 MilestoneKey = FromPath[str]
 
 
@@ -51,7 +48,7 @@ class MilestoneController(Controller):
         data: JSONBody[DeliveryInput],
     ) -> JsonResponse[Delivery]:
         async with conn.transaction():
-            delivery = await milestones.record_delivery(conn, caller, engagement_id, key, data, state.clock())
+            delivery = await deliveries.record_delivery(conn, caller, engagement_id, key, data, state.clock())
         location = f"/api/v1/engagements/{engagement_id}/milestones/{key}"
         return JsonResponse(delivery, status_code=201, headers={"Location": location})
 
@@ -86,11 +83,11 @@ class MilestoneController(Controller):
         fmt: Annotated[Literal["json", "docx"], QueryParameter(name="format")] = "json",
     ) -> Response[Page[ResultEntry]] | Response[bytes]:
         if fmt == "docx":
-            document, filename = await milestones.results_schedule(conn, caller, engagement_id, state.clock())
+            document, filename = await results.results_schedule(conn, caller, engagement_id, state.clock())
             return Response(
                 document,
                 media_type=MEDIA_TYPE,
                 headers={"Content-Disposition": content_disposition(filename)},
             )
-        entries = await milestones.results_register(conn, caller, engagement_id, state.clock())
+        entries = await results.results_register(conn, caller, engagement_id, state.clock())
         return JsonResponse(Page(items=entries, next_cursor=None))  # one entry per milestone: never paged

@@ -3,7 +3,7 @@ from __future__ import annotations
 from litestar import Controller, get
 
 from service.schemas.engagements import Workflow
-from workflows.engagement import describe_workflow
+from workflows import describe_workflow
 
 
 class WorkflowController(Controller):

@@ -9,21 +9,11 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from service.schemas.common import Input
-from workflows.terms import Advisory, IpTerms, MilestoneInput
+from workflows import Advisory, Funding, IpTerms, MilestoneInput
 
 Currency = Literal["EUR", "NOK"]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
 Summary = Annotated[str, Meta(max_length=20_000)]
-
-
-class Funding(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Co-funding data, e.g. Norway Grants via MITA / Innovation Norway."""
-
-    programme: Annotated[str, Meta(min_length=1, max_length=300)]
-    call_code: Annotated[str, Meta(min_length=1, max_length=100)]
-    grant_amount: Decimal  # >= 0, 2 decimals: checked with the other rules, naming the field
-    cofinancing_rate: Decimal  # 0..1
-    de_minimis: bool
 
 
 class EngagementCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -8,9 +8,9 @@ from typing import Any
 
 from msgspec.structs import replace
 
-from contract_templates import ContractInput, FundingInfo, PartyInfo
+from contract_templates import ContractInput, PartyInfo
 from tests.unit.workflows.factories import MODELS, milestone, proposal
-from workflows import IpTerms, MilestoneInput
+from workflows import Funding, IpTerms, MilestoneInput
 
 VENDOR_NAME = "UAB Šviesūs Žiedai"
 STARTUP_NAME = "Fjordgrønn Ærlig Økonomi AS"
@@ -49,8 +49,8 @@ def reviewer() -> PartyInfo:
     )
 
 
-def funding(**changes: Any) -> FundingInfo:
-    base = FundingInfo(
+def funding(**changes: Any) -> Funding:
+    base = Funding(
         programme="Norway Grants Business Development, Innovation and SMEs",
         call_code="NOR-LT-2025-07",
         grant_amount=Decimal("50000.00"),

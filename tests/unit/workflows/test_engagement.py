@@ -111,7 +111,7 @@ def test_every_row_is_allowed_from_each_source_for_each_role(
     expected_to = S.IN_DEVELOPMENT if row.to is None else row.to
     assert decision.from_state is source
     assert decision.to_state is expected_to
-    assert (decision.event_type, decision.effects) == EVENTS[row.action]
+    assert (decision.event_type, decision.effect_names) == EVENTS[row.action]
     assert decision.event_payload["from_state"] == source.value
     assert decision.event_payload["to_state"] == expected_to.value
     msgspec.json.encode(decision.event_payload)  # JSON-native, ready for the audit chain
@@ -299,7 +299,7 @@ def test_first_signature_stays_approved_and_records_the_signer() -> None:
     assert decision.to_state is S.APPROVED
     assert not decision.changes_state
     assert decision.event_type == "signature_recorded"
-    assert decision.effects == ("record_signature",)
+    assert decision.effect_names == ("record_signature",)
     assert decision.event_payload["parties"] == ["startup"]
     assert decision.event_payload["signed_by"] == ["startup"]
     assert decision.event_payload["signer_name"] == "Ona Žemaitytė"
@@ -311,7 +311,7 @@ def test_second_signature_moves_to_signed() -> None:
     )
     assert decision.to_state is S.SIGNED
     assert decision.event_type == "contract_signed"
-    assert "create_signature_record" in decision.effects
+    assert "create_signature_record" in decision.effect_names
     assert decision.event_payload["signed_by"] == ["vendor", "startup"]
 
 

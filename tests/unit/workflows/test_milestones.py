@@ -135,7 +135,7 @@ def test_every_row_is_allowed_from_each_source_for_each_role_and_engagement_stat
         source,
         LANDS[row.action],
     )
-    assert (decision.event_type, decision.effects) == EVENTS[row.action]
+    assert (decision.event_type, decision.effect_names) == EVENTS[row.action]
     payload = decision.event_payload
     assert (payload["milestone"], payload["from_state"], payload["to_state"]) == (
         "m1",
@@ -304,7 +304,7 @@ def test_restart_after_rejection_resets_the_delivery_count() -> None:
         snapshot(M.REJECTED, delivery_count_since_start=3), parties(V), "start", NO_INPUT, NOW
     )
     assert (decision.from_state, decision.to_state) == (M.REJECTED, M.IN_PROGRESS)
-    assert decision.effects == ("reset_delivery_count",)
+    assert decision.effect_names == ("reset_delivery_count",)
 
 
 def test_accept_records_the_approval_of_pending_components() -> None:
@@ -314,13 +314,13 @@ def test_accept_records_the_approval_of_pending_components() -> None:
     decision = decide_milestone(snap, parties(ST), "accept", NO_INPUT, NOW)
     assert decision.event_payload["approved_components"] == ["readline", "libgit2"]
     assert decision.event_payload["delivery_checksum"] == "sha256:" + "a" * 64
-    assert decision.effects == ("record_approvals", "vest_results")
+    assert decision.effect_names == ("record_approvals", "vest_results")
 
 
 def test_accept_without_pending_components_records_no_approval() -> None:
     decision = decide_milestone(snapshot(M.SUBMITTED), parties(ST), "accept", NO_INPUT, NOW)
     assert "approved_components" not in decision.event_payload
-    assert "record_approvals" not in decision.effects
+    assert "record_approvals" not in decision.effect_names
 
 
 # --- payments ------------------------------------------------------------------------------------
@@ -329,7 +329,7 @@ def test_accept_without_pending_components_records_no_approval() -> None:
 def test_partial_payments_then_the_rest_moves_to_paid() -> None:
     snap = snapshot(M.ACCEPTED)
     first = decide_milestone(snap, parties(ST), "record_payment", _pay(amount=Decimal("5000")), NOW)
-    assert (first.to_state, first.event_type, first.effects) == (
+    assert (first.to_state, first.event_type, first.effect_names) == (
         M.ACCEPTED,
         "payment_recorded",
         ("record_payment",),
@@ -357,7 +357,7 @@ def test_partial_payments_then_the_rest_moves_to_paid() -> None:
     assert (last.from_state, last.to_state, last.event_type) == (M.ACCEPTED, M.PAID, "milestone_paid")
     assert last.event_payload["paid_total"] == "12500.00"
     assert last.event_payload["outstanding"] == "0.00"
-    assert last.effects == ("record_payment",)  # joint vested on acceptance already
+    assert last.effect_names == ("record_payment",)  # joint vested on acceptance already
 
 
 def test_one_payment_of_the_whole_fee_moves_to_paid() -> None:
@@ -396,7 +396,7 @@ def test_deemed_acceptance_exactly_at_the_end_of_the_period() -> None:
         "acceptance_days": 14,
         "acceptance_deadline": "2026-04-08T09:30:00+00:00",
     }
-    assert decision.effects == ("vest_results",)
+    assert decision.effect_names == ("vest_results",)
     with pytest.raises(RuleViolation) as refused:
         decide_milestone(snap, parties(ST), "accept", NO_INPUT, DEADLINE)
     assert [e.field for e in refused.value.errors] == ["milestone"]
@@ -406,7 +406,7 @@ def test_deemed_acceptance_lists_components_it_did_not_approve() -> None:
     decision = deemed_acceptance(snapshot(M.SUBMITTED, pending_approvals=("readline",)), DEADLINE)
     assert decision is not None
     assert decision.event_payload["unapproved_components"] == ["readline"]
-    assert "record_approvals" not in decision.effects
+    assert "record_approvals" not in decision.effect_names
 
 
 @pytest.mark.parametrize("state", [s for s in M if s is not M.SUBMITTED])
@@ -443,7 +443,7 @@ def test_results_vest_on_acceptance_or_for_client_owns_on_payment(model: str) ->
     assert deemed.vests_results is not on_payment
     assert not partly.vests_results
     assert paid.vests_results is on_payment
-    assert ("vest_results" in paid.effects) is on_payment
+    assert ("vest_results" in paid.effect_names) is on_payment
 
     for state in M:
         assert has_vested(model, state) is (state is M.PAID or (state is M.ACCEPTED and not on_payment))

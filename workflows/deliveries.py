@@ -9,6 +9,10 @@ broken rule before raising one ``RuleViolation``. The policy, as the contract st
 
 Components that need approval are allowed with an advisory and listed in ``needs_approval``; the
 start-up's acceptance of the milestone records the approval (``workflows.milestones``).
+
+``decide_delivery`` adds who may deliver and when, refusing in the workflows' order: 409 (the
+engagement is not in development or the milestone not in progress), 403 (only the vendor
+delivers), 422 (``check_delivery``).
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from workflows.errors import FieldError, RuleViolation
+from workflows.errors import FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.licences import is_copyleft, licence_category, unknown_licence_message
+from workflows.milestones import MilestoneState
+from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, OpenSourcePolicy
 from workflows.text import xml_illegal_fields
 
@@ -164,3 +170,38 @@ def check_delivery(delivery: DeliveryInput, policy: OpenSourcePolicy) -> Deliver
     if errors:
         raise RuleViolation(errors)
     return DeliveryCheck(advisories=advisories, needs_approval=tuple(needs_approval))
+
+
+def decide_delivery(
+    engagement_state: EngagementState,
+    milestone_state: MilestoneState,
+    parties: frozenset[Party],
+    delivery: DeliveryInput,
+    policy: OpenSourcePolicy,
+) -> DeliveryCheck:
+    """Whether the actor playing ``parties`` may record ``delivery`` now, and what it carries."""
+    if (
+        engagement_state is not EngagementState.IN_DEVELOPMENT
+        or milestone_state is not MilestoneState.IN_PROGRESS
+    ):
+        raise InvalidTransition(
+            f"deliveries are recorded for a milestone in progress while the engagement is in development "
+            f"(milestone {milestone_state.value}, engagement {engagement_state.value})"
+        )
+    if Party.VENDOR not in parties:
+        raise Forbidden("only the vendor records deliveries")
+    return check_delivery(delivery, policy)
+
+
+def delivery_event(
+    milestone_key: str, delivery_id: str, delivery: DeliveryInput, check: DeliveryCheck
+) -> dict[str, object]:
+    """The audit payload of a recorded delivery."""
+    return {
+        "milestone_key": milestone_key,
+        "delivery_id": delivery_id,
+        "artifact_uri": delivery.artifact_uri,
+        "checksum": delivery.checksum,
+        "components": [msgspec.to_builtins(c) for c in delivery.components],
+        "needs_approval": list(check.needs_approval),
+    }

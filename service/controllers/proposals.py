@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from service import proposals
+from service.controllers.params import EngagementId, Limit
+from service.deps import Conn, CurrentCaller
+from service.responses import JsonResponse
+from service.schemas.common import Page
+from service.schemas.engagements import Proposal
+from service.tenancy import engagement_guard
+from workflows import ProposalInput
+
+
+class ProposalController(Controller):
+    path = "/engagements/{engagement_id:uuid}/proposals"
+    tags = ["engagements"]
+    guards = [engagement_guard]
+
+    @post("/", operation_id="createProposal")
+    async def create_proposal(
+        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, data: JSONBody[ProposalInput]
+    ) -> JsonResponse[Proposal]:
+        async with conn.transaction():
+            proposal = await proposals.create_proposal(conn, caller, engagement_id, data)
+        location = f"/api/v1/engagements/{engagement_id}/proposals/{proposal.revision}"
+        return JsonResponse(proposal, status_code=201, headers={"Location": location})
+
+    @get("/", operation_id="listProposals")
+    async def list_proposals(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        limit: Limit = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> Page[Proposal]:
+        return await proposals.list_proposals(conn, caller, engagement_id, limit=limit, cursor=cursor)
+
+    @get("/{revision:int}", operation_id="getProposal")
+    async def read_proposal(
+        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId, revision: FromPath[int]
+    ) -> Proposal:
+        return await proposals.get_proposal(conn, caller, engagement_id, revision)
