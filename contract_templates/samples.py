@@ -88,6 +88,12 @@ def sample_proposal(start: date, *, shares: tuple[int, int] = (50, 50), mileston
     )
 
 
+def _party(organisation_id: str, name: str, country: str, code: str, address: str | None = None) -> PartyInfo:
+    return PartyInfo(
+        organisation_id=organisation_id, name=name, country=country, registration_code=code, address=address
+    )
+
+
 def sample_contract(milestones: int = 10) -> ContractInput:
     """A whole contract version's input, funded, with a reviewer."""
     issued = date(2026, 2, 10)
@@ -97,29 +103,12 @@ def sample_contract(milestones: int = 10) -> ContractInput:
         title="Nordlys payments MVP",
         summary="Card-less payments for Nordic small businesses, co-funded by Norway Grants.",
         currency="EUR",
-        vendor=PartyInfo(
-            organisation_id="org-vendor",
-            name="Šiaurės Kodas UAB",
-            country="LT",
-            registration_code="304151376",
-            address="Gedimino pr. 20, Vilnius",
-        ),
-        startup=PartyInfo(
-            organisation_id="org-startup",
-            name="Nordlys Fintech AS",
-            country="NO",
-            registration_code="923609016",
-            address="Karl Johans gate 5, Oslo",
-        ),
-        reviewer=PartyInfo(
-            organisation_id="org-legal",
-            name="Teisė ir Partneriai UAB",
-            country="LT",
-            registration_code="304999999",
-        ),
+        vendor=_party("org-vendor", "Šiaurės Kodas UAB", "LT", "304151376", "Gedimino pr. 20, Vilnius"),
+        startup=_party("org-startup", "Nordlys Fintech AS", "NO", "923609016", "Karl Johans gate 5, Oslo"),
+        reviewer=_party("org-legal", "Teisė ir Partneriai UAB", "LT", "304999999"),
         funding=sample_funding(),
+        proposal=sample_proposal(issued, shares=(40, 60), milestones=milestones),
         revision=2,
         contract_version=1,
-        proposal=sample_proposal(issued, shares=(40, 60), milestones=milestones),
         issued_on=issued,
     )

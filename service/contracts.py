@@ -25,7 +25,7 @@ from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
-from service.schemas.common import Page
+from service.schemas.common import Page, shaped
 from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
 from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
@@ -88,21 +88,6 @@ async def render_version(conn: Connection, row: EngagementRow, revision: int, ve
 # --- reads -------------------------------------------------------------------------------------
 
 
-def _version(row: ContractRow) -> ContractVersion:
-    return ContractVersion(
-        id=row.id,
-        engagement_id=row.engagement_id,
-        version=row.version,
-        revision=row.revision,
-        template_id=row.template_id,
-        template_version=row.template_version,
-        sha256=row.sha256,
-        size=row.size,
-        created_at=row.created_at,
-        status=row.status.value,
-    )
-
-
 async def visible_contract(conn: Connection, caller: Caller, contract_id: UUID) -> ContractRow:
     row = await contracts.get(conn, contract_id)
     if row is None:
@@ -119,12 +104,12 @@ async def list_contracts(
 ) -> Page[ContractVersion]:
     await visible_engagement(conn, caller, engagement_id)
     rows = await contracts.page(conn, engagement_id, after=decode_seq_cursor(cursor), limit=limit + 1)
-    items = [_version(r) for r in rows[:limit]]
+    items = [shaped(r, ContractVersion) for r in rows[:limit]]
     return Page(items=items, next_cursor=str(items[-1].version) if len(rows) > limit else None)
 
 
 async def get_contract(conn: Connection, caller: Caller, contract_id: UUID) -> ContractVersion:
-    return _version(await visible_contract(conn, caller, contract_id))
+    return shaped(await visible_contract(conn, caller, contract_id), ContractVersion)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,22 +136,13 @@ async def compare(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
     if new is None or new.engagement_id != old.engagement_id:
         raise NotFound(f"contract {to_id} is not a version of the same engagement")
     changes = compare_clauses(await contracts.clauses(conn, from_id), await contracts.clauses(conn, to_id))
-    return Comparison(from_=_version(old), to=_version(new), changes=changes)
+    return Comparison(from_=shaped(old, ContractVersion), to=shaped(new, ContractVersion), changes=changes)
 
 
 async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> Page[Review]:
     await visible_contract(conn, caller, contract_id)
     items = [
-        Review(
-            id=r.id,
-            contract_id=r.contract_id,
-            organisation_id=r.organisation_id,
-            decision=r.decision,
-            comment=r.comment,
-            clause_comments=[msgspec.structs.asdict(c) for c in r.clause_comments],
-            document_sha256=r.document_sha256,
-            created_at=r.created_at,
-        )
+        shaped(r, Review, clause_comments=[msgspec.structs.asdict(c) for c in r.clause_comments])
         for r in await contracts.reviews(conn, contract_id)
     ]
     return Page(items=items, next_cursor=None)
@@ -176,6 +152,6 @@ async def engagement_signatures(conn: Connection, caller: Caller, engagement_id:
     await visible_engagement(conn, caller, engagement_id)
     rows = await contracts.signatures(conn, engagement_id)
     return Signatures(
-        signatures=[msgspec.convert(msgspec.structs.asdict(r), SignatureRecord) for r in rows],
+        signatures=[shaped(r, SignatureRecord) for r in rows],
         record=await contracts.signature_record(conn, engagement_id),
     )

@@ -25,30 +25,8 @@ from service.auth import Caller
 from service.contracts import render_version
 from service.responses import json_text
 from service.snapshots import load_register, signed_revision, signed_terms
-from workflows import (
-    GENESIS_HASH,
-    ClearDisputedFrom,
-    ContractStatus,
-    CreateContractVersion,
-    CreateMilestones,
-    CreateSignatureRecord,
-    Effect,
-    FinaliseResultsRegister,
-    MarkContractApproved,
-    MarkContractInReview,
-    MarkRevisionAccepted,
-    MarkRevisionSubmitted,
-    RecordApprovals,
-    RecordPayment,
-    RecordReview,
-    RecordSignature,
-    RecordSubmission,
-    RecordUnvestedResults,
-    RememberDisputedFrom,
-    ResetDeliveryCount,
-    VestResults,
-    vested_entry,
-)
+from workflows import GENESIS_HASH, ContractStatus, vested_entry
+from workflows import effects as fx
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,28 +62,28 @@ Handler: TypeAlias = Callable[[Any, EffectContext], Awaitable[EffectResult]]
 # --- proposals and disputes ------------------------------------------------------------------------
 
 
-async def mark_revision_submitted(effect: MarkRevisionSubmitted, ctx: EffectContext) -> EffectResult:
+async def mark_revision_submitted(effect: fx.MarkRevisionSubmitted, ctx: EffectContext) -> EffectResult:
     await proposals.mark_submitted(ctx.conn, ctx.engagement.id, effect.revision)
     return EffectResult()
 
 
-async def mark_revision_accepted(effect: MarkRevisionAccepted, ctx: EffectContext) -> EffectResult:
+async def mark_revision_accepted(effect: fx.MarkRevisionAccepted, ctx: EffectContext) -> EffectResult:
     await proposals.mark_accepted(ctx.conn, ctx.engagement.id, effect.revision)
     return EffectResult()
 
 
-async def remember_disputed_from(effect: RememberDisputedFrom, _: EffectContext) -> EffectResult:
+async def remember_disputed_from(effect: fx.RememberDisputedFrom, _: EffectContext) -> EffectResult:
     return EffectResult(engagement={"disputed_from": effect.state.value})
 
 
-async def clear_disputed_from(_: ClearDisputedFrom, __: EffectContext) -> EffectResult:
+async def clear_disputed_from(_: fx.ClearDisputedFrom, __: EffectContext) -> EffectResult:
     return EffectResult(engagement={"disputed_from": None})
 
 
 # --- contracts -------------------------------------------------------------------------------------
 
 
-async def create_contract_version(effect: CreateContractVersion, ctx: EffectContext) -> EffectResult:
+async def create_contract_version(effect: fx.CreateContractVersion, ctx: EffectContext) -> EffectResult:
     engagement_id = ctx.engagement.id
     version = await contracts.next_version(ctx.conn, engagement_id)
     rendered = await render_version(ctx.conn, ctx.engagement, effect.revision, version)
@@ -141,13 +119,13 @@ async def _latest_contract(ctx: EffectContext) -> ContractRow:
     return latest
 
 
-async def mark_contract_in_review(_: MarkContractInReview, ctx: EffectContext) -> EffectResult:
+async def mark_contract_in_review(_: fx.MarkContractInReview, ctx: EffectContext) -> EffectResult:
     latest = await _latest_contract(ctx)
     await contracts.set_status(ctx.conn, latest.id, ContractStatus.IN_REVIEW)
     return EffectResult(payload={"contract_id": str(latest.id)})
 
 
-async def record_review(effect: RecordReview, ctx: EffectContext) -> EffectResult:
+async def record_review(effect: fx.RecordReview, ctx: EffectContext) -> EffectResult:
     latest = await _latest_contract(ctx)
     assert ctx.party.organisation_id is not None
     await contracts.insert_review(
@@ -167,11 +145,11 @@ async def record_review(effect: RecordReview, ctx: EffectContext) -> EffectResul
     return EffectResult(payload={"contract_id": str(latest.id)})
 
 
-async def mark_contract_approved(effect: MarkContractApproved, _: EffectContext) -> EffectResult:
+async def mark_contract_approved(effect: fx.MarkContractApproved, _: EffectContext) -> EffectResult:
     return EffectResult(engagement={"approved_sha256": effect.document_sha256})
 
 
-async def record_signature(effect: RecordSignature, ctx: EffectContext) -> EffectResult:
+async def record_signature(effect: fx.RecordSignature, ctx: EffectContext) -> EffectResult:
     latest = await _latest_contract(ctx)
     assert ctx.party.organisation_id is not None
     for party in effect.parties:
@@ -191,7 +169,7 @@ async def record_signature(effect: RecordSignature, ctx: EffectContext) -> Effec
     )
 
 
-async def create_signature_record(_: CreateSignatureRecord, ctx: EffectContext) -> EffectResult:
+async def create_signature_record(_: fx.CreateSignatureRecord, ctx: EffectContext) -> EffectResult:
     """Both have signed: who, when, the document hash, and the audit-chain head it follows."""
     latest = await _latest_contract(ctx)
     head = await audit.head(ctx.conn, ctx.engagement.id)
@@ -223,7 +201,7 @@ async def create_signature_record(_: CreateSignatureRecord, ctx: EffectContext) 
 # --- milestones ------------------------------------------------------------------------------------
 
 
-async def create_milestones(_: CreateMilestones, ctx: EffectContext) -> EffectResult:
+async def create_milestones(_: fx.CreateMilestones, ctx: EffectContext) -> EffectResult:
     revision = await signed_revision(ctx.conn, ctx.engagement.id)
     await milestones.create_all(ctx.conn, ctx.engagement.id, revision.revision, revision.milestones)
     return EffectResult(
@@ -231,23 +209,23 @@ async def create_milestones(_: CreateMilestones, ctx: EffectContext) -> EffectRe
     )
 
 
-async def reset_delivery_count(_: ResetDeliveryCount, __: EffectContext) -> EffectResult:
+async def reset_delivery_count(_: fx.ResetDeliveryCount, __: EffectContext) -> EffectResult:
     # A (re)start voids what came before it: earlier deliveries and any earlier submission.
     return EffectResult(milestone={"deliveries_since_start": 0, "submitted_at": None})
 
 
-async def record_submission(effect: RecordSubmission, _: EffectContext) -> EffectResult:
+async def record_submission(effect: fx.RecordSubmission, _: EffectContext) -> EffectResult:
     return EffectResult(milestone={"submitted_at": effect.submitted_at})
 
 
-async def record_approvals(_: RecordApprovals, ctx: EffectContext) -> EffectResult:
+async def record_approvals(_: fx.RecordApprovals, ctx: EffectContext) -> EffectResult:
     latest = (await milestones.latest_deliveries(ctx.conn, ctx.engagement.id)).get(ctx.milestone_key)
     assert latest is not None  # approvals are pending on a delivery
     await milestones.approve_delivery(ctx.conn, latest.id)
     return EffectResult()
 
 
-async def record_payment(effect: RecordPayment, ctx: EffectContext) -> EffectResult:
+async def record_payment(effect: fx.RecordPayment, ctx: EffectContext) -> EffectResult:
     await milestones.insert_payment(
         ctx.conn,
         engagement_id=ctx.engagement.id,
@@ -264,7 +242,7 @@ async def record_payment(effect: RecordPayment, ctx: EffectContext) -> EffectRes
 # --- the results register --------------------------------------------------------------------------
 
 
-async def vest_results(effect: VestResults, ctx: EffectContext) -> EffectResult:
+async def vest_results(effect: fx.VestResults, ctx: EffectContext) -> EffectResult:
     entry = vested_entry(
         await signed_terms(ctx.conn, ctx.engagement.id),
         milestone_key=ctx.milestone_key,
@@ -280,12 +258,12 @@ async def vest_results(effect: VestResults, ctx: EffectContext) -> EffectResult:
     return EffectResult()
 
 
-async def finalise_results_register(_: FinaliseResultsRegister, ctx: EffectContext) -> EffectResult:
+async def finalise_results_register(_: fx.FinaliseResultsRegister, ctx: EffectContext) -> EffectResult:
     entries = await load_register(ctx.conn, ctx.engagement, terminated=False)
     return EffectResult(payload={"results": [e.milestone_key for e in entries if e.status == "vested"]})
 
 
-async def record_unvested_results(_: RecordUnvestedResults, ctx: EffectContext) -> EffectResult:
+async def record_unvested_results(_: fx.RecordUnvestedResults, ctx: EffectContext) -> EffectResult:
     if not await milestones.all_for(ctx.conn, ctx.engagement.id):
         return EffectResult(payload={"unvested": []})
     entries = await load_register(ctx.conn, ctx.engagement, terminated=True)
@@ -296,23 +274,23 @@ async def record_unvested_results(_: RecordUnvestedResults, ctx: EffectContext) 
 
 
 #: Every effect this build can apply, by type.
-HANDLERS: dict[type[Effect], Handler] = {
-    MarkRevisionSubmitted: mark_revision_submitted,
-    MarkRevisionAccepted: mark_revision_accepted,
-    RememberDisputedFrom: remember_disputed_from,
-    ClearDisputedFrom: clear_disputed_from,
-    CreateContractVersion: create_contract_version,
-    MarkContractInReview: mark_contract_in_review,
-    RecordReview: record_review,
-    MarkContractApproved: mark_contract_approved,
-    RecordSignature: record_signature,
-    CreateSignatureRecord: create_signature_record,
-    CreateMilestones: create_milestones,
-    ResetDeliveryCount: reset_delivery_count,
-    RecordSubmission: record_submission,
-    RecordApprovals: record_approvals,
-    RecordPayment: record_payment,
-    VestResults: vest_results,
-    FinaliseResultsRegister: finalise_results_register,
-    RecordUnvestedResults: record_unvested_results,
+HANDLERS: dict[type[fx.Effect], Handler] = {
+    fx.MarkRevisionSubmitted: mark_revision_submitted,
+    fx.MarkRevisionAccepted: mark_revision_accepted,
+    fx.RememberDisputedFrom: remember_disputed_from,
+    fx.ClearDisputedFrom: clear_disputed_from,
+    fx.CreateContractVersion: create_contract_version,
+    fx.MarkContractInReview: mark_contract_in_review,
+    fx.RecordReview: record_review,
+    fx.MarkContractApproved: mark_contract_approved,
+    fx.RecordSignature: record_signature,
+    fx.CreateSignatureRecord: create_signature_record,
+    fx.CreateMilestones: create_milestones,
+    fx.ResetDeliveryCount: reset_delivery_count,
+    fx.RecordSubmission: record_submission,
+    fx.RecordApprovals: record_approvals,
+    fx.RecordPayment: record_payment,
+    fx.VestResults: vest_results,
+    fx.FinaliseResultsRegister: finalise_results_register,
+    fx.RecordUnvestedResults: record_unvested_results,
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from service.auth import Caller
 from service.errors import PreconditionRequired
 from service.pagination import decode_cursor, next_cursor
 from service.responses import json_text
-from service.schemas.common import Page
+from service.schemas.common import Page, shaped
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
 from service.snapshots import light_snapshot
 from service.tenancy import actor_for, parties_of, visible_engagement
@@ -33,21 +34,8 @@ from workflows import (
 
 
 def view(caller: Caller, row: EngagementRow) -> Engagement:
-    return Engagement(
-        id=row.id,
-        vendor_id=row.vendor_id,
-        startup_id=row.startup_id,
-        reviewer_id=row.reviewer_id,
-        title=row.title,
-        summary=row.summary,
-        currency=row.currency,
-        funding=row.funding,
-        state=row.state.value,
-        version=row.version,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        available_actions=available_actions(light_snapshot(row), actor_for(caller, row)),
-    )
+    actions = available_actions(light_snapshot(row), actor_for(caller, row))
+    return shaped(row, Engagement, available_actions=actions)
 
 
 def audit_value(value: Any) -> Any:
@@ -55,7 +43,7 @@ def audit_value(value: Any) -> Any:
     return msgspec.to_builtins(value)
 
 
-async def _lookups(conn: Connection, named: dict[str, UUID | None]) -> dict[str, PartyLookup]:
+async def _lookups(conn: Connection, named: Mapping[str, UUID | None]) -> dict[str, PartyLookup]:
     """The organisations a body names, by field, as the core's party rules take them."""
     found = {}
     for field, org_id in named.items():
@@ -106,11 +94,11 @@ async def patch_engagement(
         raise PreconditionRequired("PATCH needs If-Match with the engagement's ETag")
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
     check_version(row.version, expected)
-    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
-    swaps_reviewer = "reviewer_id" in changes and changes["reviewer_id"] != row.reviewer_id
+    swaps_reviewer = data.reviewer_id is not msgspec.UNSET and data.reviewer_id != row.reviewer_id
     check_edit(row.state, parties_of(row, caller.organisation_id), swaps_reviewer=swaps_reviewer)
-    reviewer = {"reviewer_id": changes["reviewer_id"]} if changes.get("reviewer_id") is not None else {}
-    check_engagement_fields(data, data.funding, await _lookups(conn, reviewer))
+    named = {"reviewer_id": data.reviewer_id} if isinstance(data.reviewer_id, UUID) else {}
+    check_engagement_fields(data, data.funding, await _lookups(conn, named))
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if not changes:
         return view(caller, row)
     stored = dict(changes)

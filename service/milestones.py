@@ -18,7 +18,7 @@ from db.milestones import DeliveryRow, MilestoneRow
 from db.types import Connection
 from service.auth import Caller
 from service.decisions import apply_milestone_decision
-from service.schemas.common import Page
+from service.schemas.common import Page, shaped
 from service.schemas.milestones import Delivery, Milestone, Payment
 from service.snapshots import milestone_snapshot, signed_terms
 from service.tenancy import parties_of, visible_engagement
@@ -111,10 +111,7 @@ async def _milestone_view(
         submitted_at=m.submitted_at,
         paid_total=m.paid_total,
         deliveries=[delivery_view(d) for d in await milestones.deliveries(conn, row.id, m.key)],
-        payments=[
-            msgspec.convert(msgspec.structs.asdict(p), Payment)
-            for p in await milestones.payments(conn, row.id, m.key)
-        ],
+        payments=[shaped(p, Payment) for p in await milestones.payments(conn, row.id, m.key)],
         available_actions=available_milestone_actions(snapshot, parties),
     )
 

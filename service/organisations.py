@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-import msgspec
-
 from db import api_keys, organisations
 from db.api_keys import ApiKeyRow
 from db.organisations import OrganisationRow
@@ -13,7 +11,7 @@ from db.types import Connection
 from service.auth import Caller, hash_secret, new_secret
 from service.pagination import decode_cursor, next_cursor
 from service.schemas.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
-from service.schemas.common import Page
+from service.schemas.common import Page, shaped
 from service.schemas.organisations import Organisation, OrganisationCreate
 from workflows import (
     ISO_3166_ALPHA2,
@@ -24,14 +22,6 @@ from workflows import (
     validate_registration_code,
     xml_illegal_fields,
 )
-
-
-def _organisation(row: OrganisationRow) -> Organisation:
-    return msgspec.convert(msgspec.structs.asdict(row), Organisation)
-
-
-def _key(row: ApiKeyRow) -> ApiKey:
-    return msgspec.convert(msgspec.structs.asdict(row), ApiKey)
 
 
 async def create_organisation(conn: Connection, caller: Caller, data: OrganisationCreate) -> Organisation:
@@ -52,7 +42,7 @@ async def create_organisation(conn: Connection, caller: Caller, data: Organisati
         address=data.address,
         clusters=list(data.clusters),
     )
-    return _organisation(row)
+    return shaped(row, Organisation)
 
 
 async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -> OrganisationRow:
@@ -71,7 +61,7 @@ async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -
 
 
 async def get_organisation(conn: Connection, caller: Caller, org_id: UUID) -> Organisation:
-    return _organisation(await visible_organisation(conn, caller, org_id))
+    return shaped(await visible_organisation(conn, caller, org_id), Organisation)
 
 
 async def _require_key_admin(conn: Connection, caller: Caller, org_id: UUID) -> None:
@@ -93,7 +83,7 @@ async def create_api_key(conn: Connection, caller: Caller, org_id: UUID, data: A
         secret_hash=hash_secret(secret),
         prefix=secret[:12],
     )
-    return msgspec.convert({**msgspec.structs.asdict(row), "key": secret}, ApiKeyCreated)
+    return shaped(row, ApiKeyCreated, key=secret)
 
 
 async def create_operator_key(conn: Connection, name: str) -> str:
@@ -115,20 +105,20 @@ async def list_api_keys(
 ) -> Page[ApiKey]:
     await _require_key_admin(conn, caller, org_id)
     rows = await api_keys.list_for_organisation(conn, org_id, after=decode_cursor(cursor), limit=limit + 1)
-    return Page(items=[_key(r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    return Page(items=[shaped(r, ApiKey) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+
+
+def _key(row: ApiKeyRow | None, key_id: UUID) -> ApiKey:
+    if row is None:
+        raise NotFound(f"API key {key_id} not found")
+    return shaped(row, ApiKey)
 
 
 async def get_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
     await _require_key_admin(conn, caller, org_id)
-    row = await api_keys.get(conn, org_id, key_id)
-    if row is None:
-        raise NotFound(f"API key {key_id} not found")
-    return _key(row)
+    return _key(await api_keys.get(conn, org_id, key_id), key_id)
 
 
 async def revoke_api_key(conn: Connection, caller: Caller, org_id: UUID, key_id: UUID) -> ApiKey:
     await _require_key_admin(conn, caller, org_id)
-    row = await api_keys.revoke(conn, org_id, key_id)
-    if row is None:
-        raise NotFound(f"API key {key_id} not found")
-    return _key(row)
+    return _key(await api_keys.revoke(conn, org_id, key_id), key_id)

@@ -11,7 +11,7 @@ from service.audit import append_event
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
 from service.responses import json_text
-from service.schemas.common import Page
+from service.schemas.common import Page, shaped
 from service.schemas.engagements import Proposal
 from service.tenancy import parties_of, visible_engagement
 from workflows import (
@@ -26,18 +26,7 @@ _INT4_MAX = 2**31 - 1
 
 
 def view(row: ProposalRow) -> Proposal:
-    return Proposal(
-        engagement_id=row.engagement_id,
-        revision=row.revision,
-        scope=row.scope,
-        milestones=list(row.milestones),
-        ip_terms=row.ip_terms,
-        total_fee=row.total_fee,
-        advisories=list(row.advisories),
-        created_at=row.created_at,
-        submitted_at=row.submitted_at,
-        accepted_at=row.accepted_at,
-    )
+    return shaped(row, Proposal)
 
 
 async def create_proposal(

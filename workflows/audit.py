@@ -22,6 +22,17 @@ from typing import Any
 
 import msgspec
 
+__all__ = [
+    "GENESIS_HASH",
+    "ChainEvent",
+    "ChainVerdict",
+    "canonical_event_bytes",
+    "chain_hash",
+    "format_event_time",
+    "seal_event",
+    "verify_chain",
+]
+
 GENESIS_HASH = "0" * 64
 
 _AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")

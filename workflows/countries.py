@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "ISO_3166_ALPHA2",
+]
+
 ISO_3166_ALPHA2 = frozenset(
     """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
     BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG

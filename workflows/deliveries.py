@@ -29,6 +29,15 @@ from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, OpenSourcePolicy
 from workflows.text import xml_illegal_fields
 
+__all__ = [
+    "ComponentInput",
+    "DeliveryCheck",
+    "DeliveryInput",
+    "check_delivery",
+    "decide_delivery",
+    "delivery_event",
+]
+
 
 class ComponentInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One third-party or open-source component of a delivery."""
@@ -65,6 +74,7 @@ _HEX = re.compile(r"(sha256|sha512):([0-9a-fA-F]+)")
 URI_SCHEMES = frozenset(
     {"https", "http", "s3", "gs", "git", "git+https", "git+ssh", "ssh", "sftp", "oci", "file"}
 )
+
 _ILLEGAL_IN_URI = re.compile(r"[\s<>\"{}|\\^`]")
 
 

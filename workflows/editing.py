@@ -19,6 +19,15 @@ from workflows.states import BEFORE_SIGNED, CONTRACTING_PARTIES, EngagementState
 from workflows.terms import Advisory, ProposalInput, validate_proposal
 from workflows.text import xml_illegal_fields
 
+__all__ = [
+    "PartyLookup",
+    "check_creator",
+    "check_edit",
+    "check_engagement_fields",
+    "check_revision",
+    "check_version",
+]
+
 #: The kind of organisation each party field of an engagement must name.
 _KIND_OF_FIELD = {"vendor_id": "vendor", "startup_id": "startup", "reviewer_id": "legal"}
 #: Swapping the reviewer while the contract is with them would orphan the review (and its access).

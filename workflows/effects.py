@@ -20,6 +20,28 @@ import msgspec
 from workflows.inputs import ClauseComment
 from workflows.states import EngagementState
 
+__all__ = [
+    "ClearDisputedFrom",
+    "CreateContractVersion",
+    "CreateMilestones",
+    "CreateSignatureRecord",
+    "Effect",
+    "FinaliseResultsRegister",
+    "MarkContractApproved",
+    "MarkContractInReview",
+    "MarkRevisionAccepted",
+    "MarkRevisionSubmitted",
+    "RecordApprovals",
+    "RecordPayment",
+    "RecordReview",
+    "RecordSignature",
+    "RecordSubmission",
+    "RecordUnvestedResults",
+    "RememberDisputedFrom",
+    "ResetDeliveryCount",
+    "VestResults",
+]
+
 
 class Effect(msgspec.Struct, frozen=True, kw_only=True, tag_field="effect"):
     """Base of every effect; the tag is the effect's name."""

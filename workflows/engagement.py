@@ -45,6 +45,17 @@ from workflows.machines import Decision, Row, Stay, Table, given, party_names, r
 from workflows.states import BEFORE_SIGNED, CONTRACTING_PARTIES, FINAL_STATES, EngagementState, Party
 from workflows.text import xml_illegal_fields
 
+__all__ = [
+    "OPEN_FOR_PROPOSALS",
+    "WORKFLOW",
+    "Actor",
+    "EngagementSnapshot",
+    "Transition",
+    "available_actions",
+    "decide",
+    "describe_workflow",
+]
+
 S = EngagementState
 VENDOR, STARTUP, REVIEWER = Party.VENDOR, Party.STARTUP, Party.REVIEWER
 BOTH = CONTRACTING_PARTIES

@@ -17,6 +17,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "Conflict",
+    "DomainError",
+    "FieldError",
+    "Forbidden",
+    "InvalidTransition",
+    "NotFound",
+    "PreconditionFailed",
+    "RuleViolation",
+]
+
 
 @dataclass(frozen=True, slots=True)
 class FieldError:

@@ -14,6 +14,11 @@ from msgspec import Meta
 from workflows.errors import FieldError
 from workflows.terms import amount_errors
 
+__all__ = [
+    "Funding",
+    "funding_errors",
+]
+
 
 class Funding(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Co-funding data, e.g. Norway Grants via MITA / Innovation Norway."""

@@ -10,6 +10,12 @@ from decimal import Decimal
 
 import msgspec
 
+__all__ = [
+    "ActionInput",
+    "ClauseComment",
+    "MilestoneActionInput",
+]
+
 
 # A comment on one clause (``results_ip.joint``) or a whole part (``results_ip``) of the contract.
 # (No docstring: a Struct's docstring becomes its description in the OpenAPI document.)

@@ -10,6 +10,13 @@ from __future__ import annotations
 from enum import StrEnum
 from types import MappingProxyType
 
+__all__ = [
+    "SPDX_LICENCES",
+    "LicenceCategory",
+    "is_copyleft",
+    "licence_category",
+]
+
 
 class LicenceCategory(StrEnum):
     PERMISSIVE = "permissive"  # incl. public-domain dedications

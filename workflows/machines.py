@@ -28,6 +28,13 @@ from workflows.effects import Effect
 from workflows.errors import Conflict, FieldError, NotFound
 from workflows.states import Party
 
+__all__ = [
+    "Decision",
+    "Row",
+    "Stay",
+    "Table",
+]
+
 S = TypeVar("S", bound=StrEnum)
 C = TypeVar("C", bound="HasInput")
 #: What the audit event shows for a row that returns to the state it came from.

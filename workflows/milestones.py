@@ -47,6 +47,21 @@ from workflows.states import EngagementState, Party
 from workflows.terms import amount_errors
 from workflows.text import xml_illegal_fields
 
+__all__ = [
+    "DEEMED_ACCEPTANCE",
+    "MILESTONE_WORKFLOW",
+    "MilestoneDecision",
+    "MilestoneSnapshot",
+    "MilestoneState",
+    "MilestoneTransition",
+    "available_milestone_actions",
+    "decide_milestone",
+    "deemed_acceptance",
+    "describe_milestone_workflow",
+    "has_vested",
+    "vests_on",
+]
+
 
 class MilestoneState(StrEnum):
     """Every state a milestone can be in; ``str`` so values encode as JSON strings."""

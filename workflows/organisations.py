@@ -6,6 +6,11 @@ import re
 
 from workflows.errors import RuleViolation
 
+__all__ = [
+    "norwegian_check_digit",
+    "validate_registration_code",
+]
+
 _NINE_DIGITS = re.compile(r"^[0-9]{9}$")
 _NO_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+__all__ = [
+    "BEFORE_SIGNED",
+    "CONTRACTING_PARTIES",
+    "FINAL_STATES",
+    "ContractStatus",
+    "EngagementState",
+    "Party",
+]
+
 
 class EngagementState(StrEnum):
     """Every state an engagement can be in (SPEC section 4); ``str`` so values encode as JSON strings."""

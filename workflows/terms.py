@@ -19,6 +19,35 @@ from workflows.errors import FieldError, RuleViolation
 from workflows.licences import LicenceCategory, is_copyleft, licence_category, unknown_licence_message
 from workflows.text import xml_illegal_fields
 
+__all__ = [
+    "MAX_MONEY",
+    "PROPOSAL_DECODER",
+    "Advisory",
+    "Asset",
+    "BackgroundIp",
+    "ClientOwns",
+    "FieldSplit",
+    "FieldsByParty",
+    "IpTerms",
+    "Joint",
+    "LeadExploiter",
+    "LicenceGrant",
+    "MilestoneInput",
+    "OpenSourcePolicy",
+    "PartyBackgroundIp",
+    "PartyName",
+    "ProposalInput",
+    "Shares",
+    "VendorOwnsLicensed",
+    "amount_errors",
+    "forum_name",
+    "ip_terms_errors",
+    "terms_advisories",
+    "total_fee",
+    "validate_ip_terms",
+    "validate_proposal",
+]
+
 PartyName: TypeAlias = Literal["vendor", "startup"]
 GoverningLaw: TypeAlias = Literal["NO", "LT"]
 Forum: TypeAlias = Literal["courts", "arbitration"]

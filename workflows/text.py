@@ -14,6 +14,10 @@ import msgspec
 
 from workflows.errors import FieldError
 
+__all__ = [
+    "xml_illegal_fields",
+]
+
 # XML 1.0 Char excludes C0 controls other than tab/LF/CR, surrogates (a lone one can reach a
 # Python str from JSON "\\ud800") and the non-characters U+FFFE/U+FFFF.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

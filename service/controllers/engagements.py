@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from service import contracts as contract_ops
 from service import engagement_actions, engagements
-from service.controllers.params import EngagementId, IfMatch, Limit
+from service.controllers.params import PAGING, EngagementId, IfMatch, Paging
 from service.deps import Conn, CurrentCaller
 from service.responses import JsonResponse
 from service.schemas.common import Page
@@ -29,6 +29,7 @@ def with_etag(engagement: Engagement, status_code: int = 200) -> JsonResponse[En
 class EngagementController(Controller):
     path = "/engagements"
     tags = ["engagements"]
+    dependencies = PAGING
     guards = [engagement_guard]
 
     @post("/", operation_id="createEngagement")
@@ -47,11 +48,16 @@ class EngagementController(Controller):
             str | None, QueryParameter(name="state", description="only this state")
         ] = None,
         counterparty_id: FromQuery[UUID | None] = None,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
+        *,
+        page: Paging,  # after the filters, as the parameters are documented
     ) -> Page[Engagement]:
         return await engagements.list_engagements(
-            conn, caller, state=state_filter, counterparty_id=counterparty_id, limit=limit, cursor=cursor
+            conn,
+            caller,
+            state=state_filter,
+            counterparty_id=counterparty_id,
+            limit=page.limit,
+            cursor=page.cursor,
         )
 
     @get("/{engagement_id:uuid}", operation_id="getEngagement")
@@ -95,10 +101,11 @@ class EngagementController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         engagement_id: EngagementId,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
+        page: Paging,
     ) -> Page[ContractVersion]:
-        return await contract_ops.list_contracts(conn, caller, engagement_id, limit=limit, cursor=cursor)
+        return await contract_ops.list_contracts(
+            conn, caller, engagement_id, limit=page.limit, cursor=page.cursor
+        )
 
     @get("/{engagement_id:uuid}/signatures", operation_id="getSignatures")
     async def signatures(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> Signatures:

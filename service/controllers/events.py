@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.params import FromQuery
 
 from service import audit
-from service.controllers.params import EngagementId, Limit
+from service.controllers.params import PAGING, EngagementId, Paging
 from service.deps import Conn, CurrentCaller
 from service.schemas.common import Page
 from service.schemas.events import AuditEvent, ChainReport
@@ -14,6 +13,7 @@ from service.tenancy import engagement_guard
 class EventController(Controller):
     path = "/engagements/{engagement_id:uuid}/events"
     tags = ["engagements"]
+    dependencies = PAGING
     guards = [engagement_guard]
 
     @get("/", operation_id="listEngagementEvents")
@@ -22,10 +22,9 @@ class EventController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         engagement_id: EngagementId,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
+        page: Paging,
     ) -> Page[AuditEvent]:
-        return await audit.list_events(conn, caller, engagement_id, limit=limit, cursor=cursor)
+        return await audit.list_events(conn, caller, engagement_id, limit=page.limit, cursor=page.cursor)
 
     @get("/verify", operation_id="verifyEngagementEvents")
     async def verify(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> ChainReport:

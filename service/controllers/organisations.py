@@ -1,24 +1,22 @@
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from service import organisations as ops
+from service.controllers.params import PAGING, Paging
 from service.deps import Conn, CurrentCaller
-from service.pagination import MAX_LIMIT
 from service.schemas.api_keys import ApiKey, ApiKeyCreate, ApiKeyCreated
 from service.schemas.common import Page
 from service.schemas.organisations import Organisation, OrganisationCreate
-
-Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
 class OrganisationController(Controller):
     path = "/organisations"
     tags = ["organisations"]
+    dependencies = PAGING
 
     @post("/", operation_id="createOrganisation", summary="Admit an organisation (operator)")
     async def create(
@@ -36,6 +34,7 @@ class OrganisationController(Controller):
 class ApiKeyController(Controller):
     path = "/organisations/{org_id:uuid}/api-keys"
     tags = ["api-keys"]
+    dependencies = PAGING
 
     @post("/", operation_id="createApiKey", summary="Create an API key; the secret is shown once")
     async def create(
@@ -53,10 +52,9 @@ class ApiKeyController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         org_id: FromPath[UUID],
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
+        page: Paging,
     ) -> Page[ApiKey]:
-        return await ops.list_api_keys(conn, caller, org_id, limit=limit, cursor=cursor)
+        return await ops.list_api_keys(conn, caller, org_id, limit=page.limit, cursor=page.cursor)
 
     @get("/{key_id:uuid}", operation_id="getApiKey")
     async def read(

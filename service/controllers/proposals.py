@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 
 from service import proposals
-from service.controllers.params import EngagementId, Limit
+from service.controllers.params import PAGING, EngagementId, Paging
 from service.deps import Conn, CurrentCaller
 from service.responses import JsonResponse
 from service.schemas.common import Page
@@ -16,6 +16,7 @@ from workflows import ProposalInput
 class ProposalController(Controller):
     path = "/engagements/{engagement_id:uuid}/proposals"
     tags = ["engagements"]
+    dependencies = PAGING
     guards = [engagement_guard]
 
     @post("/", operation_id="createProposal")
@@ -33,10 +34,11 @@ class ProposalController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         engagement_id: EngagementId,
-        limit: Limit = 50,
-        cursor: FromQuery[str | None] = None,
+        page: Paging,
     ) -> Page[Proposal]:
-        return await proposals.list_proposals(conn, caller, engagement_id, limit=limit, cursor=cursor)
+        return await proposals.list_proposals(
+            conn, caller, engagement_id, limit=page.limit, cursor=page.cursor
+        )
 
     @get("/{revision:int}", operation_id="getProposal")
     async def read_proposal(

@@ -1,4 +1,4 @@
-"""The contract issue's API walk: generate, review, approve, sign; downloads; compare."""
+"""Contracts over HTTP: generate, review, approve, sign; downloads; compare."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The delivery issue: milestones to completion, open-source checks, deemed acceptance, the results register."""
+"""Delivery: milestones to completion, open-source checks, deemed acceptance, the results register."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Must-show 1 of the workflow issue: the negotiation walk, with every wrong role / state / revision refused."""
+"""The engagement workflow over HTTP: the negotiation walk, with every wrong role / state / revision refused."""
 
 from __future__ import annotations
 

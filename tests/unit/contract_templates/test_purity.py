@@ -6,6 +6,7 @@ import ast
 from pathlib import Path
 
 import contract_templates
+from tests.support.imports import roots_imported
 
 FORBIDDEN_IMPORTS = {"asyncpg", "litestar", "service", "db", "httpx", "socket", "os", "subprocess"}
 CLOCK_CALLS = {"now", "today", "utcnow", "time", "monotonic", "perf_counter", "localtime"}
@@ -16,19 +17,7 @@ def _modules() -> list[Path]:
 
 
 def test_imports_nothing_impure() -> None:
-    found: dict[str, set[str]] = {}
-    for module in _modules():
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = {node.module}
-            else:
-                continue
-            roots = {name.split(".")[0] for name in names} & FORBIDDEN_IMPORTS
-            if roots:
-                found[module.name] = found.get(module.name, set()) | roots
-    assert found == {}
+    assert roots_imported("contract_templates", FORBIDDEN_IMPORTS) == {}
 
 
 def test_reads_no_clock() -> None:

@@ -73,7 +73,7 @@ GOOD_INPUT: dict[str, MilestoneActionInput] = {
 }
 
 ACTIVE = {E.IN_DEVELOPMENT, E.DELIVERED}
-# SPEC section 3 and the issue, written out by hand: (from, to, who, engagement states).
+# SPEC section 3, written out by hand: (from, to, who, engagement states).
 SPEC: dict[str, tuple[set[M], M, set[Party], set[E]]] = {
     "start": ({M.PLANNED, M.REJECTED}, M.IN_PROGRESS, {V}, ACTIVE),
     "submit": ({M.IN_PROGRESS}, M.SUBMITTED, {V}, ACTIVE),
