@@ -139,9 +139,7 @@ async def record_review(effect: fx.RecordReview, ctx: EffectContext) -> EffectRe
         clause_comments_json=json_text(effect.clause_comments),
         document_sha256=latest.sha256,
     )
-    approved = effect.decision == "approve"
-    status = ContractStatus.APPROVED if approved else ContractStatus.CHANGES_REQUESTED
-    await contracts.set_status(ctx.conn, latest.id, status)
+    await contracts.set_status(ctx.conn, latest.id, effect.contract_status)
     return EffectResult(payload={"contract_id": str(latest.id)})
 
 

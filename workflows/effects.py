@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Literal
 
 import msgspec
 
 from workflows.inputs import ClauseComment
-from workflows.states import EngagementState
+from workflows.states import ContractStatus, EngagementState
 
 __all__ = [
     "ClearDisputedFrom",
@@ -73,9 +74,11 @@ class MarkContractInReview(Effect, frozen=True, kw_only=True, tag="mark_contract
 
 
 class RecordReview(Effect, frozen=True, kw_only=True, tag="record_review"):
-    """The reviewer's decision on the latest contract version, bound to its hash."""
+    """The reviewer's decision on the latest contract version, bound to its hash, and the status
+    the version moves to."""
 
-    decision: str  # "approve" | "request_revision"
+    decision: Literal["approve", "request_revision"]
+    contract_status: ContractStatus
     document_sha256: str
     comment: str | None
     clause_comments: tuple[ClauseComment, ...]

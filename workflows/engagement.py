@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -42,7 +42,14 @@ from workflows.effects import (
 from workflows.errors import Conflict, FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.inputs import ActionInput
 from workflows.machines import Decision, Row, Stay, Table, given, party_names, required, roles_text
-from workflows.states import BEFORE_SIGNED, CONTRACTING_PARTIES, FINAL_STATES, EngagementState, Party
+from workflows.states import (
+    BEFORE_SIGNED,
+    CONTRACTING_PARTIES,
+    FINAL_STATES,
+    ContractStatus,
+    EngagementState,
+    Party,
+)
 from workflows.text import xml_illegal_fields
 
 __all__ = [
@@ -243,10 +250,13 @@ def _approved_sha(ctx: _Context) -> str:
     return sha
 
 
-def _review(decision: str) -> Callable[[_Context], Effect]:
+def _review(
+    decision: Literal["approve", "request_revision"], status: ContractStatus
+) -> Callable[[_Context], Effect]:
     def rule(ctx: _Context) -> Effect:
         return RecordReview(
             decision=decision,
+            contract_status=status,
             document_sha256=_latest_sha(ctx),
             comment=ctx.data.comment,
             clause_comments=ctx.data.clause_comments or (),
@@ -301,13 +311,13 @@ WORKFLOW: tuple[Transition, ...] = (
         "request_revision", (S.IN_REVIEW,), S.NEGOTIATING, frozenset({REVIEWER}),
         "contract_revision_requested",
         guards=(_comment, _clause_comments), records=("comment", "clause_comments"), context=_contract,
-        effects=(_review("request_revision"),),
+        effects=(_review("request_revision", ContractStatus.CHANGES_REQUESTED),),
     ),
     Transition(
         "approve", (S.IN_REVIEW,), S.APPROVED, frozenset({REVIEWER}), "contract_approved",
         guards=(_matches_latest_contract, _clause_comments), records=("comment", "clause_comments"),
         context=_contract,
-        effects=(_review("approve"), lambda ctx: MarkContractApproved(document_sha256=_latest_sha(ctx))),
+        effects=(_review("approve", ContractStatus.APPROVED), lambda ctx: MarkContractApproved(document_sha256=_latest_sha(ctx))),
     ),
     Transition(
         "sign", (S.APPROVED,), S.SIGNED, BOTH, "contract_signed",

@@ -12,6 +12,7 @@ from tests.unit.workflows.factories import GOOD_INPUT, SHA, actor, snapshot
 from workflows import (
     ActionInput,
     ClauseComment,
+    ContractStatus,
     CreateContractVersion,
     EngagementState,
     MilestoneActionInput,
@@ -60,7 +61,11 @@ def test_a_review_carries_its_comments_and_the_hash_it_is_bound_to() -> None:
     data = ActionInput(comment="Looks fine", document_sha256=SHA, clause_comments=comments)
     decision = decide(snapshot(S.IN_REVIEW), actor(R), "approve", data)
     assert decision.effects[0] == RecordReview(
-        decision="approve", document_sha256=SHA, comment="Looks fine", clause_comments=comments
+        decision="approve",
+        contract_status=ContractStatus.APPROVED,
+        document_sha256=SHA,
+        comment="Looks fine",
+        clause_comments=comments,
     )
 
 
