@@ -1,0 +1,10 @@
+"""How ``jointip serve`` runs uvicorn: one place, so the benchmarks serve their references the same way."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """Event loop, HTTP parser and connection handling for every jointip server process."""
+    return {"loop": "asyncio", "http": "h11", "lifespan": "on", "proxy_headers": False}
