@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import AsyncGenerator
@@ -35,6 +37,7 @@ from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
 from service.idempotency import IdempotencyMiddleware
+from service.key_cache import KeyCache
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -74,6 +77,7 @@ def _lifespan(settings: Settings) -> Any:
         pool = await create_pool(
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
+        listener = asyncio.create_task(app.state.key_cache.listen(settings.database_url))
         try:
             if settings.migrate_on_start:
                 async with pool.acquire() as conn:
@@ -83,6 +87,9 @@ def _lifespan(settings: Settings) -> Any:
             app.state.pool = pool
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             await pool.close()
 
     return lifespan
@@ -103,7 +110,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             WorkflowController,
         ],
         middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        dependencies={"caller": Provide(provide_caller, sync_to_thread=False), "conn": Provide(provide_conn)},
         security=[{"bearer": []}],
     )
     # group_path: label requests by route template, not by id, so series stay bounded.
@@ -111,8 +118,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     return Litestar(
         route_handlers=[HealthController, PrometheusController, api],
         lifespan=[_lifespan(settings)],
-        state=State({"settings": settings, "clock": clock}),
-        dependencies={"conn": Provide(provide_conn)},
+        state=State({"settings": settings, "clock": clock, "key_cache": KeyCache()}),
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,
         middleware=[RequestIdMiddleware(), metrics.middleware],

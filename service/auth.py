@@ -65,9 +65,15 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
         bootstrap: str | None = connection.app.state.settings.bootstrap_key
         if bootstrap is not None and hmac.compare_digest(token.encode(), bootstrap.encode()):
             return AuthenticationResult(user=Caller(None, "bootstrap operator", "operator", None), auth=None)
-        async with connection.app.state.pool.acquire() as conn:
-            row = await api_keys.find_active_by_hash(conn, hash_secret(token))
-        if row is None:
-            raise Unauthorized("the API key is not valid (unknown or revoked)")
-        caller = Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
+        secret_hash = hash_secret(token)
+        cache = connection.app.state.key_cache
+        caller: Caller | None = cache.get(secret_hash)
+        if caller is None:
+            generation = cache.generation
+            async with connection.app.state.pool.acquire() as conn:
+                row = await api_keys.find_active_by_hash(conn, secret_hash)
+            if row is None:
+                raise Unauthorized("the API key is not valid (unknown or revoked)")
+            caller = Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
+            cache.put(secret_hash, caller, generation)
         return AuthenticationResult(user=caller, auth=None)

@@ -7,4 +7,5 @@ from typing import Any
 
 def uvicorn_options() -> dict[str, Any]:
     """Event loop, HTTP parser and connection handling for every jointip server process."""
-    return {"loop": "asyncio", "http": "h11", "lifespan": "on", "proxy_headers": False}
+    # uvloop and httptools (both dependencies) roughly halve the server's own cost per request.
+    return {"loop": "uvloop", "http": "httptools", "lifespan": "on", "proxy_headers": False}
