@@ -63,10 +63,17 @@ async def insert(
     currency: str,
     funding_json: str | None,
 ) -> EngagementRow:
+    # The engagement and its party rows in one round trip (a data-modifying CTE always runs).
     record = await conn.fetchrow(
         f"""with e as (
                 insert into engagements (vendor_id, startup_id, reviewer_id, title, summary, currency, funding)
-                values ($1, $2, $3, $4, $5, $6, $7::jsonb) returning *)
+                values ($1, $2, $3, $4, $5, $6, $7::jsonb) returning *),
+            p as (
+                insert into engagement_parties (organisation_id, engagement_id, party, created_at)
+                select v.organisation_id, e.id, v.party, e.created_at
+                  from e, lateral (values (e.vendor_id, 'vendor'), (e.startup_id, 'startup'),
+                                          (e.reviewer_id, 'reviewer')) v (organisation_id, party)
+                 where v.organisation_id is not null)
             select {_COLUMNS} from e""",  # noqa: S608 (constant columns)
         vendor_id,
         startup_id,
@@ -77,9 +84,7 @@ async def insert(
         funding_json,
     )
     assert record is not None
-    row = typed(EngagementRow, record, _JSON)
-    await _write_parties(conn, row)
-    return row
+    return typed(EngagementRow, record, _JSON)
 
 
 async def _write_parties(conn: Connection, row: EngagementRow) -> None:

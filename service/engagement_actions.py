@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from db import milestones
 from db.types import Connection
 from service.auth import Caller
 from service.contracts import citable_clauses
@@ -31,9 +32,11 @@ async def fire_action(
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
     check_version(row.version, expected)
     # Milestones whose acceptance period ran out count as accepted for this action's guards.
-    if await settle_deemed_acceptances(conn, row, now):
+    milestone_rows = await milestones.all_for(conn, row.id)
+    if await settle_deemed_acceptances(conn, row, now, milestone_rows):
         row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    snapshot = await engagement_snapshot(conn, row)
+        milestone_rows = await milestones.all_for(conn, row.id)
+    snapshot = await engagement_snapshot(conn, row, milestone_rows)
     decision = decide(snapshot, actor_for(caller, row), action, data, citable=citable_clauses())
     updated = await apply_engagement_decision(conn, caller, row, decision)
     return view(caller, updated)  # available_actions needs only state and signers

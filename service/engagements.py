@@ -45,12 +45,12 @@ def audit_value(value: Any) -> Any:
 
 async def _lookups(conn: Connection, named: Mapping[str, UUID | None]) -> dict[str, PartyLookup]:
     """The organisations a body names, by field, as the core's party rules take them."""
-    found = {}
-    for field, org_id in named.items():
-        if org_id is not None:
-            org = await organisations.get(conn, org_id)
-            found[field] = PartyLookup(organisation_id=str(org_id), kind=org.kind if org else None)
-    return found
+    given = {field: org_id for field, org_id in named.items() if org_id is not None}
+    found = await organisations.kinds(conn, list(given.values())) if given else {}
+    return {
+        field: PartyLookup(organisation_id=str(org_id), kind=found.get(org_id))
+        for field, org_id in given.items()
+    }
 
 
 async def create_engagement(conn: Connection, caller: Caller, data: EngagementCreate) -> Engagement:
@@ -68,7 +68,7 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
         funding_json=json_text(data.funding) if data.funding else None,
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
-    await append_event(conn, row.id, caller, "engagement_created", payload)
+    await append_event(conn, row.id, caller, "engagement_created", payload, head=None)  # its first event
     return view(caller, row)
 
 

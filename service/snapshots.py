@@ -6,6 +6,7 @@ other. The loaders read, inside the caller's transaction, what a snapshot needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from contract_templates import PartyInfo
@@ -55,22 +56,25 @@ def light_snapshot(row: EngagementRow) -> EngagementSnapshot:
     return EngagementSnapshot(state=row.state, version=row.version, signed_parties=row.signed_parties)
 
 
-async def engagement_snapshot(conn: Connection, row: EngagementRow) -> EngagementSnapshot:
-    """Everything the guards need, read in the transaction that holds the row lock."""
-    latest = await proposals.latest(conn, row.id)
+async def engagement_snapshot(
+    conn: Connection, row: EngagementRow, milestone_rows: Sequence[MilestoneRow]
+) -> EngagementSnapshot:
+    """Everything the guards need, read in the transaction that holds the row lock
+    (``milestone_rows``: the engagement's milestones, which the caller has read already)."""
+    latest = await proposals.latest_summary(conn, row.id)
     return EngagementSnapshot(
         state=row.state,
         version=row.version,
         has_reviewer=row.reviewer_id is not None,
         latest_revision=latest.revision if latest else None,
-        latest_revision_submitted=latest is not None and latest.submitted_at is not None,
-        latest_revision_milestone_count=len(latest.milestones) if latest else 0,
+        latest_revision_submitted=latest is not None and latest.submitted,
+        latest_revision_milestone_count=latest.milestone_count if latest else 0,
         # Terms are validated before a revision is stored, so a stored revision's terms are valid.
         latest_revision_terms_valid=latest is not None,
         latest_contract_sha256=row.latest_contract_sha256,
         approved_sha256=row.approved_sha256,
         signed_parties=row.signed_parties,
-        milestone_states=tuple(m.state.value for m in await milestones.all_for(conn, row.id)),
+        milestone_states=tuple(m.state.value for m in milestone_rows),
         disputed_from=row.disputed_from,
     )
 
