@@ -119,7 +119,7 @@ def signer_errors(
     both are required.
     """
     errors: list[FieldError] = []
-    for party, signatory in named.items():
+    for signatory in named.values():
         for field, given in (("signer_name", signer_name), ("signer_title", signer_title)):
             blank = given is None or not given.strip()
             if signatory is None:
@@ -128,10 +128,8 @@ def signer_errors(
                 continue
             expected = signatory.name if field == "signer_name" else signatory.title
             if not blank and given is not None and _fold(given) != _fold(expected):
-                errors.append(
-                    FieldError(field, f"the approved contract names {expected!r} for the {party.value}")
-                )
-    return errors
+                errors.append(FieldError(field, f"the approved contract names {expected!r} as the signatory"))
+    return list(dict.fromkeys(errors))  # one error per field and message, however many parties sign
 
 
 def signer_of(

@@ -104,7 +104,7 @@ def test_minimal_library_builds() -> None:
         ),
         pytest.param(
             {"01_one": PART_ONE, "02_two": PART_TWO.replace('when = { model = "joint" }\n', "")},
-            "placeholder {ip.shares.vendor} has a value only when model in ['joint']",
+            "placeholder {ip.shares.vendor} has a value only when model in ['field_split', 'joint']",
             id="placeholder-not-guaranteed",
         ),
         pytest.param(
