@@ -47,7 +47,7 @@ MODEL_PARAMETERS = {
         "Option to purchase",
     ],
     "joint": [
-        "The Start-up is the managing Party",
+        "The Start-up is the managing party (the “Managing Party”)",
         "at least 30 days' prior written notice",
         "in proportion to the ownership shares",
     ],
