@@ -100,15 +100,22 @@ async def _to_approved(api: EngagementApi, p: Parties, *, name_signatories: bool
     return eid, contract["id"]
 
 
+async def _approved_document(
+    api: EngagementApi, p: Parties, *, name_signatories: bool
+) -> tuple[str, str, str]:
+    """An approved, funded engagement: (engagement id, document sha256, document text)."""
+    eid, contract_id = await _to_approved(api, p, name_signatories=name_signatories)
+    key = bearer(p.vendor.admin_key)
+    document = await api.client.get(f"/api/v1/contracts/{contract_id}/document", headers=key)
+    sha = (await api.client.get(f"/api/v1/contracts/{contract_id}", headers=key)).json()["sha256"]
+    return eid, sha, _text(document.content)
+
+
 async def test_a_funded_contract_names_mita_and_the_vendor_as_promoter_and_the_named_signatories(
     api: EngagementApi,
 ) -> None:
     p = await api.parties()
-    eid, contract_id = await _to_approved(api, p, name_signatories=True)
-    document = await api.client.get(
-        f"/api/v1/contracts/{contract_id}/document", headers=bearer(p.vendor.admin_key)
-    )
-    text = _text(document.content)
+    eid, sha, text = await _approved_document(api, p, name_signatories=True)
     assert "“Programme Operator” means the Agency for Science, Innovation and Technology" in text
     assert "MITA" in text
     assert "The Vendor is the Project Promoter." in text
@@ -120,9 +127,6 @@ async def test_a_funded_contract_names_mita_and_the_vendor_as_promoter_and_the_n
         assert f"Authority: {signatory['authority']}" in text
 
     # Signing records the named signatory; the body need not repeat them, and may not name another.
-    sha = (
-        await api.client.get(f"/api/v1/contracts/{contract_id}", headers=bearer(p.vendor.admin_key))
-    ).json()["sha256"]
     r = await api.act(
         eid, "sign", p.vendor.admin_key, {"document_sha256": sha, "signer_name": "Someone Else"}
     )
@@ -152,14 +156,8 @@ async def test_without_named_signatories_the_blocks_are_blank_and_the_signer_is_
     api: EngagementApi,
 ) -> None:
     p = await api.parties()
-    eid, contract_id = await _to_approved(api, p, name_signatories=False)
-    document = await api.client.get(
-        f"/api/v1/contracts/{contract_id}/document", headers=bearer(p.vendor.admin_key)
-    )
-    assert "Name: ____" in _text(document.content)
-    sha = (
-        await api.client.get(f"/api/v1/contracts/{contract_id}", headers=bearer(p.vendor.admin_key))
-    ).json()["sha256"]
+    eid, sha, text = await _approved_document(api, p, name_signatories=False)
+    assert "Name: ____" in text
     r = await api.act(eid, "sign", p.vendor.admin_key, {"document_sha256": sha})
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"signer_name", "signer_title"}
