@@ -44,7 +44,13 @@ FACTS: Mapping[str, frozenset[Fact]] = MappingProxyType(
     {
         "model": frozenset(MODELS),
         "funded": _BOOL,
-        "de_minimis": _BOOL,
+        "aid_basis": frozenset({"de_minimis", "block_exemption"}),
+        "scheme": frozenset({"standard", "small_grant"}),
+        "partnership_agreement": _BOOL,
+        "esignature_level": frozenset({"simple", "advanced", "qualified"}),
+        "delay_damages": _BOOL,
+        "vendor_signatory": _BOOL,
+        "startup_signatory": _BOOL,
         "reviewer": _BOOL,
         "escrow": _BOOL,
         "governing_law": frozenset({"NO", "LT"}),
@@ -65,6 +71,7 @@ FACTS: Mapping[str, frozenset[Fact]] = MappingProxyType(
         "startup_address": _BOOL,
         "vendor_assets": _BOOL,
         "startup_assets": _BOOL,
+        "grant_bounds": _BOOL,
     }
 )
 
@@ -76,6 +83,7 @@ def _when(**facts: Fact | tuple[Fact, ...]) -> Condition:
 _ALWAYS = _when()
 _VOL = _when(model="vendor_owns_licensed")
 _JOINT = _when(model="joint")
+_CO_OWNED = _when(model=("joint", "field_split"))
 _SPLIT = _when(model="field_split")
 _LEAD = _when(model="lead_exploiter")
 _FUNDED = _when(funded=True)
@@ -110,6 +118,11 @@ PLACEHOLDERS: Mapping[str, Condition] = MappingProxyType(
         "funding.call_code": _FUNDED,
         "funding.grant_amount": _FUNDED,
         "funding.cofinancing_rate": _FUNDED,
+        "funding.scheme": _FUNDED,
+        "funding.grant_bounds": _when(funded=True, grant_bounds=True),
+        "funding.programme_operator": _FUNDED,
+        "delay_damages.percent_per_week": _when(delay_damages=True),
+        "delay_damages.cap_percent": _when(delay_damages=True),
         "milestone_count": _ALWAYS,
         "total_fee": _ALWAYS,
         "final_due_date": _ALWAYS,
@@ -123,11 +136,12 @@ PLACEHOLDERS: Mapping[str, Condition] = MappingProxyType(
         "liability_cap_amount": _ALWAYS,
         "allowed_licences": _ALWAYS,
         "ip.licence.exclusivity": _VOL,
+        "ip.licence.kind": _VOL,
         "ip.licence.field": _VOL,
         "ip.licence.territory": _VOL,
         "ip.licence.term_years": _when(model="vendor_owns_licensed", licence_perpetual=False),
-        "ip.shares.vendor": _JOINT,
-        "ip.shares.startup": _JOINT,
+        "ip.shares.vendor": _CO_OWNED,
+        "ip.shares.startup": _CO_OWNED,
         "ip.managing_party": _JOINT,
         "ip.other_party": _JOINT,
         "ip.notice_days": _when(model="joint", third_party_licensing="notice"),
@@ -136,6 +150,7 @@ PLACEHOLDERS: Mapping[str, Condition] = MappingProxyType(
         "ip.lead_party": _LEAD,
         "ip.non_lead_party": _LEAD,
         "ip.revenue_share_pct": _LEAD,
+        "ip.revenue_share_years": _LEAD,
     }
 )
 
@@ -189,7 +204,14 @@ def facts(data: ContractInput) -> dict[str, Fact]:
         "startup_assets": bool(t.background_ip.startup.assets),
     }
     if data.funding is not None:
-        found["de_minimis"] = data.funding.de_minimis
+        found["aid_basis"] = data.funding.aid_basis
+        found["scheme"] = data.funding.scheme
+        found["partnership_agreement"] = data.funding.partnership_agreement
+        found["grant_bounds"] = data.funding.grant_bounds is not None
+    found["esignature_level"] = t.esignature_level
+    found["delay_damages"] = t.delay_damages is not None
+    found["vendor_signatory"] = data.signatories.vendor is not None
+    found["startup_signatory"] = data.signatories.startup is not None
     if t.forum == "arbitration" and t.arbitration_institute is not None:
         found["arbitration_institute"] = t.arbitration_institute
     match t:
@@ -202,6 +224,11 @@ def facts(data: ContractInput) -> dict[str, Fact]:
             found["third_party_licensing"] = t.third_party_licensing
             found["revenue_share"] = t.revenue_share
             found["managing_party"] = t.managing_party
+        case FieldSplit():
+            # Results the fields do not allocate fall back to joint ownership in equal shares, on the
+            # joint model's terms: licensing with consent, revenue shared equally.
+            found["third_party_licensing"] = "consent"
+            found["revenue_share"] = "equal"
         case LeadExploiter():
             found["lead_party"] = t.lead_party
     return found
@@ -243,6 +270,15 @@ _LAW_COUNTRY = {"NO": "Norway", "LT": "the Republic of Lithuania"}
 _LAW_ADJECTIVE = {"NO": "Norwegian", "LT": "Lithuanian"}
 _SEATS = {"oslo_chamber": "Oslo, Norway", "vilnius_vcca": "Vilnius, Lithuania"}
 PARTY_TERMS = {"vendor": "Vendor", "startup": "Start-up"}
+_SCHEMES = {"standard": "standard scheme", "small_grant": "small grant scheme"}
+#: Programme operators the contract names in full; any other name is printed as given.
+_OPERATORS = {
+    "MITA": "the Agency for Science, Innovation and Technology (Mokslo, inovacijų ir technologijų agentūra, MITA)"
+}
+
+
+def programme_operator_name(name: str) -> str:
+    return _OPERATORS.get(name.strip().upper(), name.strip())
 
 
 def format_date(d: date) -> str:
@@ -319,15 +355,27 @@ def values(data: ContractInput, template_id: str, template_version: str) -> dict
             out[f"{key}.vat_code"] = present(party.vat_code)
             out[f"{key}.address"] = present(party.address)
     if data.funding is not None:
-        out["funding.programme"] = data.funding.programme
-        out["funding.call_code"] = data.funding.call_code
-        out["funding.grant_amount"] = format_money(data.funding.grant_amount, data.currency)
-        out["funding.cofinancing_rate"] = format_percent(data.funding.cofinancing_rate * 100)
+        funding = data.funding
+        out["funding.programme"] = funding.programme
+        out["funding.call_code"] = funding.call_code
+        out["funding.grant_amount"] = format_money(funding.grant_amount, data.currency)
+        out["funding.cofinancing_rate"] = format_percent(funding.cofinancing_rate * 100)
+        out["funding.scheme"] = _SCHEMES[funding.scheme]
+        out["funding.programme_operator"] = programme_operator_name(funding.programme_operator)
+        if funding.grant_bounds is not None:
+            low, high = funding.grant_bounds.minimum, funding.grant_bounds.maximum
+            out["funding.grant_bounds"] = (
+                f"{format_money(low, data.currency)} to {format_money(high, data.currency)}"
+            )
+    if t.delay_damages is not None:
+        out["delay_damages.percent_per_week"] = format_percent(t.delay_damages.percent_per_week)
+        out["delay_damages.cap_percent"] = format_percent(t.delay_damages.cap_percent)
     if t.forum == "arbitration" and t.arbitration_institute is not None:
         out["arbitration.seat"] = _SEATS[t.arbitration_institute]
     match t:
         case VendorOwnsLicensed(licence=grant):
             out["ip.licence.exclusivity"] = "exclusive" if grant.exclusive else "non-exclusive"
+            out["ip.licence.kind"] = "an exclusive" if grant.exclusive else "a non-exclusive"
             out["ip.licence.field"] = grant.field
             out["ip.licence.territory"] = grant.territory
             if grant.term_years is not None:
@@ -340,10 +388,12 @@ def values(data: ContractInput, template_id: str, template_version: str) -> dict
             if t.notice_days is not None:
                 out["ip.notice_days"] = str(t.notice_days)
         case FieldSplit(fields=fields):
+            out["ip.shares.vendor"] = out["ip.shares.startup"] = "50%"  # the fallback's equal shares
             out["ip.fields.vendor"] = _joined(fields.vendor)
             out["ip.fields.startup"] = _joined(fields.startup)
         case LeadExploiter():
             out["ip.lead_party"] = PARTY_TERMS[t.lead_party]
             out["ip.non_lead_party"] = PARTY_TERMS["startup" if t.lead_party == "vendor" else "vendor"]
             out["ip.revenue_share_pct"] = format_percent(t.revenue_share_pct)
+            out["ip.revenue_share_years"] = str(t.revenue_share_years)
     return out

@@ -68,13 +68,26 @@ class Slot:
 
 
 @dataclass(frozen=True, slots=True)
+class Ref:
+    """A cross-reference to a numbered part: its number, written as a field that follows it in Word."""
+
+    part: str  # the part key
+    number: str  # the number the part has (fixed by the manifest)
+    bold: bool
+
+    @property
+    def text(self) -> str:
+        return self.number
+
+
+@dataclass(frozen=True, slots=True)
 class Optional:
     """Rendered only when every slot inside has a value."""
 
-    pieces: tuple[Text | Slot, ...]
+    pieces: tuple[Text | Slot | Ref, ...]
 
 
-Item: TypeAlias = Text | Slot | Optional
+Item: TypeAlias = Text | Slot | Ref | Optional
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +171,7 @@ def _parse_inline(
     text: str, where: str, when: Condition, refs: Mapping[str, str], *, heading: bool = False
 ) -> tuple[Item, ...]:
     items: list[Item] = []
-    optional: list[Text | Slot] | None = None
+    optional: list[Text | Slot | Ref] | None = None
     bold = False
     after_ref = False
     for token in _TOKEN.split(text):
@@ -168,7 +181,7 @@ def _parse_inline(
             # Sub-clause numbers depend on which variants apply; only parts have fixed numbers.
             raise _fail(where, "refer to a part ({clause.key}), not to a numbered sub-clause")
         after_ref = token.startswith("{clause.")
-        piece: Text | Slot
+        piece: Text | Slot | Ref
         if token == "**":
             if heading:
                 raise _fail(where, "headings cannot use ** (they are styled already)")
@@ -196,7 +209,7 @@ def _parse_inline(
                     raise _fail(
                         where, f"{token} refers to no numbered part; known: {', '.join(sorted(refs))}"
                     )
-                piece = Text(refs[name[7:]], bold)
+                piece = Ref(name[7:], refs[name[7:]], bold)
             elif name not in PLACEHOLDERS:
                 raise _fail(where, f"unknown placeholder {token}")
             else:

@@ -12,7 +12,7 @@ from typing import Literal, TypeAlias
 
 import msgspec
 
-from workflows import Funding, ProposalInput
+from workflows import Funding, ProposalInput, Signatories
 
 Currency: TypeAlias = Literal["EUR", "NOK"]
 
@@ -44,3 +44,5 @@ class ContractInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     contract_version: int  # n of this contract version
     proposal: ProposalInput
     issued_on: date
+    # The signatories the parties named in advance; the signature blocks show them.
+    signatories: Signatories = Signatories()

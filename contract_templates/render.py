@@ -38,11 +38,13 @@ def _header_and_footer(document: Any, data: ContractInput) -> None:
     page_footer(document)
 
 
-def _properties(document: Any, data: ContractInput, template_id: str, template_version: str) -> None:
+def _properties(
+    document: Any, data: ContractInput, title: str, template_id: str, template_version: str
+) -> None:
     at = datetime.combine(data.issued_on, time(0, 0), tzinfo=UTC)
     props = document.core_properties
-    props.title = data.title
-    props.subject = f"MVP development and IP agreement {data.reference}"
+    props.title = title
+    props.subject = f"{data.title} ({data.reference})"
     props.author = "jointip"
     props.last_modified_by = "jointip"
     props.created = props.modified = props.last_printed = at
@@ -66,7 +68,7 @@ def render_layout(layout: Layout, data: ContractInput) -> bytes:
     document = base_document()
     _header_and_footer(document, data)
     write_layout(document, layout)
-    _properties(document, data, library.template_id, library.template_version)
+    _properties(document, data, layout.title, library.template_id, library.template_version)
     return package_bytes(document)
 
 

@@ -14,12 +14,15 @@ from workflows import (
     Asset,
     BackgroundIp,
     Funding,
+    GrantBounds,
     Joint,
     MilestoneInput,
     OpenSourcePolicy,
     PartyBackgroundIp,
     ProposalInput,
     Shares,
+    Signatories,
+    Signatory,
 )
 
 _PHASES = (
@@ -33,9 +36,26 @@ def sample_funding() -> Funding:
     return Funding(
         programme="Norway Grants: Business Development, Innovation and SMEs",
         call_code="LT-INNO-2026-01",
+        scheme="small_grant",
+        grant_bounds=GrantBounds(minimum=Decimal("10000.00"), maximum=Decimal("200000.00")),
         grant_amount=Decimal("30000.00"),
         cofinancing_rate=Decimal("0.7"),
-        de_minimis=True,
+        aid_basis="de_minimis",
+    )
+
+
+def sample_signatories() -> Signatories:
+    return Signatories(
+        vendor=Signatory(
+            name="Rūta Jonaitė",
+            title="Director",
+            authority="Head of the company under its articles of association",
+        ),
+        startup=Signatory(
+            name="Ola Nordmann",
+            title="Daglig leder (CEO)",
+            authority="Signature right (signaturrett) under the articles",
+        ),
     )
 
 
@@ -111,4 +131,5 @@ def sample_contract(milestones: int = 10) -> ContractInput:
         revision=2,
         contract_version=1,
         issued_on=issued,
+        signatories=sample_signatories(),
     )

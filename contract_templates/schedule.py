@@ -34,18 +34,13 @@ class ResultsScheduleInput(msgspec.Struct, frozen=True, forbid_unknown_fields=Tr
     model: str  # the agreed IP model: "client_owns", ...
     entries: tuple[ResultEntry, ...]
     issued_on: date
+    milestone_titles: dict[str, str] = msgspec.field(default_factory=dict)  # key -> title
+    contract_version: int | None = None  # the signed contract version the register follows
+    contract_sha256: str | None = None  # and the hash of its document
 
 
-_HEADER = (
-    "No.",
-    "Milestone",
-    "Delivery (checksum)",
-    "Owners and shares",
-    "Licences granted",
-    "Vested",
-    "Status",
-)
-_WIDTHS = (7, 11, 19, 20, 24, 11, 8)
+_HEADER = ("No.", "Milestone", "Delivery (checksum)", "Owners and shares", "Vested", "Status")
+_WIDTHS = (5, 22, 25, 22, 13, 13)
 _NONE = "\u2014"  # an em dash for "nothing here"
 
 _MODEL_TEXT = {
@@ -87,10 +82,7 @@ def _joint_rules(rules: JointRules) -> list[str]:
 def _owners(entry: ResultEntry, names: dict[str, str]) -> str:
     if not entry.owners:
         return f"{_NONE} (not vested)"
-    lines = [_owner(owner, names) for owner in entry.owners]
-    if entry.joint_rules is not None:
-        lines += _joint_rules(entry.joint_rules)
-    return "\n".join(lines)
+    return "\n".join(_owner(owner, names) for owner in entry.owners)
 
 
 def _terms(licence: ResultLicence) -> list[str]:
@@ -119,8 +111,20 @@ def _licence(licence: ResultLicence) -> str:
     return f"{_KIND_TEXT[licence.kind]}, {who}: {licence.scope} ({', '.join(_terms(licence))})"
 
 
-def _licences(entry: ResultEntry) -> str:
-    return "\n".join(_licence(licence) for licence in entry.licences) or _NONE
+def _model_terms(entries: tuple[ResultEntry, ...]) -> list[str]:
+    """The licences and joint-ownership terms of the model, each stated once: every vested result
+    of an engagement carries the same ones, so repeating them on each row added nothing."""
+    lines: dict[str, None] = {}
+    for entry in entries:
+        if entry.joint_rules is not None:
+            lines |= dict.fromkeys(_joint_rules(entry.joint_rules))
+        lines |= dict.fromkeys(_licence(licence) for licence in entry.licences)
+    return list(lines)
+
+
+def _milestone(entry: ResultEntry, titles: dict[str, str]) -> str:
+    title = titles.get(entry.milestone_key)
+    return f"{title}\n({entry.milestone_key})" if title else entry.milestone_key
 
 
 def _vested(entry: ResultEntry) -> str:
@@ -136,15 +140,24 @@ def _status(entry: ResultEntry) -> str:
     return f"Not vested: {entry.reason}" if entry.reason else "Not vested"
 
 
-def _row(number: int, entry: ResultEntry, names: dict[str, str]) -> tuple[str, ...]:
+def _row(number: int, entry: ResultEntry, data: ResultsScheduleInput) -> tuple[str, ...]:
     return (
         str(number),
-        entry.milestone_key,
+        _milestone(entry, data.milestone_titles),
         entry.delivery_checksum or "No delivery",
-        _owners(entry, names),
-        _licences(entry),
+        _owners(entry, _names(data)),
         _vested(entry),
         _status(entry),
+    )
+
+
+def _signed(data: ResultsScheduleInput) -> str:
+    if data.contract_version is None or data.contract_sha256 is None:
+        return "The Agreement has not been signed on the jointip platform."
+    return (
+        f"The Agreement these Results are allocated under is contract version {data.contract_version} "
+        f"of engagement {data.reference}, as signed, whose document has the SHA-256 hash "
+        f"{data.contract_sha256}."
     )
 
 
@@ -156,8 +169,9 @@ def _intro(data: ResultsScheduleInput) -> str:
         f"on the jointip platform stood on {format_date(data.issued_on)}. Under the agreed ownership model "
         f"{_MODEL_TEXT[data.model]}; the Results of a milestone vest when the milestone has been {vesting}. "
         "For each milestone it states the delivery the Results came from, identified by its checksum, their "
-        "owners and shares, the licences granted, the date on which they vested and the audit event that "
-        "recorded it. If this schedule conflicts with the Agreement, the Agreement prevails."
+        "owners and shares, the date on which they vested and the audit event that recorded it; the licences "
+        "and terms that apply to every vested Result follow the table. If this schedule conflicts with the "
+        "Agreement, the Agreement prevails."
     )
 
 
@@ -170,17 +184,21 @@ def _summary(entries: tuple[ResultEntry, ...]) -> str:
 
 def lay_out_schedule(data: ResultsScheduleInput) -> Layout:
     """The schedule as one part: introduction, summary, the register table and any notes."""
-    names = _names(data)
     table = Table(
         header=_HEADER,
-        rows=tuple(_row(i, entry, names) for i, entry in enumerate(data.entries, start=1)),
+        rows=tuple(_row(i, entry, data) for i, entry in enumerate(data.entries, start=1)),
         widths=_WIDTHS,
     )
     notes = dict.fromkeys(note for entry in data.entries for note in entry.notes)  # each once, in order
+    terms = _model_terms(data.entries)
     blocks: tuple[Block, ...] = (
         Para("body", (Run(_intro(data)),)),
+        Para("body", (Run(_signed(data)),)),
         Para("body", (Run(_summary(data.entries), bold=True),)),
         table,
+        Para("body", (Run("Licences and terms that apply to every vested Result", bold=True),)),
+        *(Para("body", (Run(line),)) for line in terms),
+        *(() if terms else (Para("body", (Run("None: no Result has vested."),)),)),
         *(Para("body", (Run("Note: ", bold=True), Run(note))) for note in notes),
     )
     part = LaidPart(
@@ -236,7 +254,7 @@ def render_results_schedule(data: ResultsScheduleInput) -> bytes:
     if data.model not in MODELS:
         raise RuleViolation.one("model", f"unknown IP model {data.model!r}; one of {', '.join(MODELS)}")
     document = base_document()
-    _landscape(document)  # seven columns need the width
+    _landscape(document)  # six columns and long checksums need the width
     _header_and_footer(document, data)
     write_layout(document, lay_out_schedule(data))
     _properties(document, data)

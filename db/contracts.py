@@ -45,6 +45,7 @@ class SignatureRow(msgspec.Struct, frozen=True, kw_only=True):
     organisation_id: UUID
     signer_name: str
     signer_title: str
+    signer_authority: str | None
     document_sha256: str
     signed_at: datetime
 
@@ -195,13 +196,14 @@ async def insert_signature(
     key_id: UUID | None,
     signer_name: str,
     signer_title: str,
+    signer_authority: str | None,
     document_sha256: str,
 ) -> None:
     await conn.execute(
         """insert into signatures
                (contract_id, engagement_id, party, organisation_id, key_id, signer_name, signer_title,
-                document_sha256)
-           values ($1, $2, $3, $4, $5, $6, $7, $8)""",
+                signer_authority, document_sha256)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
         contract_id,
         engagement_id,
         party,
@@ -209,13 +211,15 @@ async def insert_signature(
         key_id,
         signer_name,
         signer_title,
+        signer_authority,
         document_sha256,
     )
 
 
 async def signatures(conn: Connection, engagement_id: UUID) -> list[SignatureRow]:
     records = await conn.fetch(
-        """select contract_id, party, organisation_id, signer_name, signer_title, document_sha256, signed_at
+        """select contract_id, party, organisation_id, signer_name, signer_title, signer_authority,
+                  document_sha256, signed_at
              from signatures where engagement_id = $1 order by signed_at, party""",
         engagement_id,
     )

@@ -10,7 +10,7 @@ import msgspec
 
 from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
-from workflows import EngagementState, Funding, Party
+from workflows import EngagementState, Funding, Party, Signatories
 
 
 class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -30,12 +30,16 @@ class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
     latest_contract_sha256: str | None
     approved_sha256: str | None
     signed_parties: frozenset[Party]
+    signatories: Signatories
 
 
 _COLUMNS = """e.id, e.vendor_id, e.startup_id, e.reviewer_id, e.title, e.summary, e.currency,
     e.funding::text as funding, e.state, e.disputed_from, e.version, e.created_at, e.updated_at,
-    e.latest_contract_sha256, e.approved_sha256, e.signed_parties"""
-_JSON: JsonColumns = {"funding": msgspec.json.Decoder(Funding)}
+    e.latest_contract_sha256, e.approved_sha256, e.signed_parties, e.signatories::text as signatories"""
+_JSON: JsonColumns = {
+    "funding": msgspec.json.Decoder(Funding),
+    "signatories": msgspec.json.Decoder(Signatories),
+}
 
 # Columns a change may set, with the cast each parameter needs. Only these names ever reach
 # the SET clause (a fixed whitelist, never caller text); every value is a bound parameter.
@@ -49,6 +53,7 @@ _UPDATABLE = {
     "latest_contract_sha256": "",
     "approved_sha256": "",
     "signed_parties": "::text[]",
+    "signatories": "::jsonb",
 }
 
 

@@ -63,6 +63,7 @@ async def _contract_input(conn: Connection, row: EngagementRow, revision: int, v
         contract_version=version,
         proposal=proposal_input(revision_row),
         issued_on=datetime.now(UTC).date(),
+        signatories=row.signatories,
     )
 
 

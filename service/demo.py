@@ -13,16 +13,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from contract_templates.samples import sample_funding, sample_proposal
+from contract_templates.samples import sample_funding, sample_proposal, sample_signatories
 from db.types import Connection
 from service import audit, contracts, engagement_actions, organisations, proposals
 from service.auth import Caller
-from service.engagements import create_engagement
+from service.engagements import create_engagement, get_engagement, patch_engagement
 from service.schemas.api_keys import ApiKeyCreate
-from service.schemas.engagements import EngagementCreate
+from service.schemas.engagements import EngagementCreate, EngagementPatch
 from service.schemas.organisations import OrganisationCreate
 from service.snapshots import reference
-from workflows import ActionInput, norwegian_check_digit
+from workflows import ActionInput, SignatoriesPatch, norwegian_check_digit
 
 OPERATOR = Caller(None, "demo operator", "operator", None)
 
@@ -110,18 +110,29 @@ async def run_demo(conn: Connection, say: Callable[[str], Any] = print) -> UUID:
     say(f"Vendor wrote revision {second.revision}: joint ownership 40/60.")
     say(f"  submit_proposal -> {await act(vendor, 'submit_proposal')}")
     say(f"  accept_proposal -> {await act(startup, 'accept_proposal', revision=second.revision)}")
+    for who, party, signatory in (
+        (vendor, "vendor", sample_signatories().vendor),
+        (startup, "startup", sample_signatories().startup),
+    ):
+        async with conn.transaction():
+            current = await get_engagement(conn, who, eid)
+            await patch_engagement(
+                conn,
+                who,
+                eid,
+                EngagementPatch(signatories=SignatoriesPatch(**{party: signatory})),
+                f'"{current.version}"',
+            )
+        assert signatory is not None
+        say(f"  {party} names its signatory: {signatory.name}, {signatory.title}")
     say(f"  generate_contract -> {await act(vendor, 'generate_contract')}")
     latest = (await contracts.list_contracts(conn, vendor, eid, limit=100, cursor=None)).items[-1]
     sha, contract_id = latest.sha256, latest.id
     say(f"  contract version 1: sha256 {sha}")
     say(f"  submit_for_review -> {await act(startup, 'submit_for_review')}")
     say(f"  approve (reviewer) -> {await act(reviewer, 'approve', document_sha256=sha)}")
-    say(
-        f"  sign (vendor) -> {await act(vendor, 'sign', document_sha256=sha, signer_name='Rūta Jonaitė', signer_title='CEO')}"
-    )
-    say(
-        f"  sign (start-up) -> {await act(startup, 'sign', document_sha256=sha, signer_name='Ola Nordmann', signer_title='Daglig leder')}"
-    )
+    say(f"  sign (vendor, its named signatory) -> {await act(vendor, 'sign', document_sha256=sha)}")
+    say(f"  sign (start-up, its named signatory) -> {await act(startup, 'sign', document_sha256=sha)}")
     verdict = await audit.verify_events(conn, vendor, eid)
     say(f"Audit trail: {verdict.count} events, chain valid: {verdict.valid}, head {verdict.head_hash}.")
     say(f"Download the signed contract: GET /api/v1/contracts/{contract_id}/document")

@@ -160,6 +160,7 @@ async def record_signature(effect: fx.RecordSignature, ctx: EffectContext) -> Ef
             key_id=ctx.party.key_id,
             signer_name=effect.signer_name,
             signer_title=effect.signer_title,
+            signer_authority=effect.signer_authority,
             document_sha256=latest.sha256,
         )
     return EffectResult(
@@ -177,6 +178,7 @@ async def create_signature_record(_: fx.CreateSignatureRecord, ctx: EffectContex
             "organisation_id": str(s.organisation_id),
             "signer_name": s.signer_name,
             "signer_title": s.signer_title,
+            "signer_authority": s.signer_authority,
             "signed_at": s.signed_at.astimezone(UTC).isoformat(),
             "document_sha256": s.document_sha256,
         }

@@ -22,14 +22,18 @@ from service.snapshots import light_snapshot
 from service.tenancy import actor_for, parties_of, visible_engagement
 from workflows import (
     EngagementState,
+    Funding,
     PartyLookup,
     PreconditionFailed,
     RuleViolation,
+    SignatoriesPatch,
     available_actions,
     check_creator,
     check_edit,
     check_engagement_fields,
+    check_signatories,
     check_version,
+    merged_signatories,
 )
 
 
@@ -46,9 +50,13 @@ def audit_value(value: Any) -> Any:
 async def _lookups(conn: Connection, named: Mapping[str, UUID | None]) -> dict[str, PartyLookup]:
     """The organisations a body names, by field, as the core's party rules take them."""
     given = {field: org_id for field, org_id in named.items() if org_id is not None}
-    found = await organisations.kinds(conn, list(given.values())) if given else {}
+    found = await organisations.identities(conn, list(given.values())) if given else {}
     return {
-        field: PartyLookup(organisation_id=str(org_id), kind=found.get(org_id))
+        field: PartyLookup(
+            organisation_id=str(org_id),
+            kind=found[org_id][0] if org_id in found else None,
+            country=found[org_id][1] if org_id in found else None,
+        )
         for field, org_id in given.items()
     }
 
@@ -95,8 +103,15 @@ async def patch_engagement(
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
     check_version(row.version, expected)
     swaps_reviewer = data.reviewer_id is not msgspec.UNSET and data.reviewer_id != row.reviewer_id
-    check_edit(row.state, parties_of(row, caller.organisation_id), swaps_reviewer=swaps_reviewer)
-    named = {"reviewer_id": data.reviewer_id} if isinstance(data.reviewer_id, UUID) else {}
+    parties = parties_of(row, caller.organisation_id)
+    check_edit(row.state, parties, swaps_reviewer=swaps_reviewer)
+    if isinstance(data.signatories, SignatoriesPatch):
+        check_signatories(row.state, parties, data.signatories)
+    named: dict[str, UUID | None] = {}
+    if isinstance(data.reviewer_id, UUID):
+        named["reviewer_id"] = data.reviewer_id
+    if isinstance(data.funding, Funding):
+        named["vendor_id"] = row.vendor_id  # the promoter rule needs where the vendor is established
     check_engagement_fields(data, data.funding, await _lookups(conn, named))
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if not changes:
@@ -104,6 +119,10 @@ async def patch_engagement(
     stored = dict(changes)
     if "funding" in stored:
         stored["funding"] = json_text(stored["funding"]) if stored["funding"] else None
+    if isinstance(data.signatories, SignatoriesPatch):
+        signatories = merged_signatories(row.signatories, data.signatories)
+        stored["signatories"] = json_text(signatories)
+        changes["signatories"] = signatories
     updated = await engagements.update(conn, engagement_id, stored)
     await append_event(
         conn,

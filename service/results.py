@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from contract_templates import ResultsScheduleInput, render_results_schedule
-from db import milestones, organisations
+from db import contracts, milestones, organisations
 from db.types import Connection
 from service.auth import Caller
 from service.milestones import settled_engagement
@@ -31,6 +31,8 @@ async def results_schedule(
     if not await milestones.all_for(conn, engagement_id):
         raise InvalidTransition("the engagement has no milestones yet, so no results schedule")
     entries = await load_register(conn, row, terminated=row.state is EngagementState.TERMINATED)
+    titles = {m.key: m.title for m in await milestones.all_for(conn, engagement_id)}
+    signed = await contracts.signature_record(conn, engagement_id)
     vendor = await organisations.get(conn, row.vendor_id)
     startup = await organisations.get(conn, row.startup_id)
     assert vendor is not None  # parties reference existing organisations
@@ -43,6 +45,9 @@ async def results_schedule(
         startup=party_info(startup),
         model=model_of(await signed_terms(conn, row.id)),
         entries=tuple(entries),
+        milestone_titles=titles,
+        contract_version=signed["contract_version"] if signed else None,
+        contract_sha256=signed["document_sha256"] if signed else None,
         # The schedule is dated by the engagement's last change, so the same register renders the same bytes.
         issued_on=row.updated_at.date(),
     )

@@ -74,6 +74,7 @@ async def engagement_snapshot(
         latest_contract_sha256=row.latest_contract_sha256,
         approved_sha256=row.approved_sha256,
         signed_parties=row.signed_parties,
+        signatories=row.signatories,
         milestone_states=tuple(m.state.value for m in milestone_rows),
         disputed_from=row.disputed_from,
     )

@@ -19,6 +19,7 @@ from workflows import (
     milestones,
     organisations,
     results,
+    signatories,
     states,
     terms,
     text,
@@ -37,6 +38,7 @@ from workflows.machines import *  # noqa: F403
 from workflows.milestones import *  # noqa: F403
 from workflows.organisations import *  # noqa: F403
 from workflows.results import *  # noqa: F403
+from workflows.signatories import *  # noqa: F403
 from workflows.states import *  # noqa: F403
 from workflows.terms import *  # noqa: F403
 from workflows.text import *  # noqa: F403
@@ -58,6 +60,7 @@ __all__ = sorted(
         *milestones.__all__,
         *organisations.__all__,
         *results.__all__,
+        *signatories.__all__,
         *states.__all__,
         *terms.__all__,
         *text.__all__,

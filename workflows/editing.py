@@ -39,6 +39,7 @@ class PartyLookup(msgspec.Struct, frozen=True, kw_only=True):
 
     organisation_id: str
     kind: str | None
+    country: str | None = None  # ISO 3166-1 alpha-2, when the organisation exists
 
 
 def check_creator(organisation_id: object, vendor_id: object, startup_id: object) -> None:
@@ -84,11 +85,13 @@ def check_engagement_fields(
     """Raise ``RuleViolation`` for every broken field of a created or edited engagement.
 
     ``funding``: the funding given (``msgspec.UNSET`` when a PATCH leaves it); ``parties``: the
-    organisations the body names, by field.
+    organisations the body names, by field (``vendor_id`` too when funding is given, so the
+    promoter rule knows where the vendor is established).
     """
     errors = xml_illegal_fields(body)
     if isinstance(funding, Funding):
-        errors += funding_errors(funding)
+        vendor = parties.get("vendor_id")
+        errors += funding_errors(funding, vendor_country=vendor.country if vendor else None)
     errors += _party_errors(parties)
     if errors:
         raise RuleViolation(errors)

@@ -95,6 +95,7 @@ class RecordSignature(Effect, frozen=True, kw_only=True, tag="record_signature")
     signed_by: tuple[str, ...]
     signer_name: str
     signer_title: str
+    signer_authority: str | None  # the authority the signatory signs under, when stated
     document_sha256: str
 
 

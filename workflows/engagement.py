@@ -42,6 +42,7 @@ from workflows.effects import (
 from workflows.errors import Conflict, FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.inputs import ActionInput
 from workflows.machines import Decision, Row, Stay, Table, given, party_names, required, roles_text
+from workflows.signatories import Signatories, signer_errors, signer_of
 from workflows.states import (
     BEFORE_SIGNED,
     CONTRACTING_PARTIES,
@@ -89,6 +90,8 @@ class EngagementSnapshot(msgspec.Struct, frozen=True, kw_only=True):
     latest_contract_sha256: str | None = None
     approved_sha256: str | None = None
     signed_parties: frozenset[Party] = frozenset()
+    # Signatories named in advance; while a contract is out for signature they are the ones it shows.
+    signatories: Signatories = Signatories()
     # Milestone states of the signed revision; empty means none exist (milestone guards then fail).
     milestone_states: tuple[str, ...] = ()
     disputed_from: EngagementState | None = None
@@ -224,8 +227,14 @@ def _contract(ctx: _Context) -> dict[str, Any]:
 
 
 def _approved_contract_signers(ctx: _Context) -> dict[str, Any]:
-    # The stored hash, not the caller's spelling of it (the guard checked they are equal).
-    return {"document_sha256": ctx.snapshot.approved_sha256, **_signers(ctx)}
+    # The stored hash, not the caller's spelling of it (the guard checked they are equal), and the
+    # person recorded as signing (the named signatory, else the one the body names).
+    signature = _signature(ctx)
+    assert isinstance(signature, RecordSignature)
+    signer = {"signer_name": signature.signer_name, "signer_title": signature.signer_title}
+    if signature.signer_authority is not None:
+        signer["signer_authority"] = signature.signer_authority
+    return {"document_sha256": ctx.snapshot.approved_sha256, **_signers(ctx), **signer}
 
 
 def _signers(ctx: _Context) -> dict[str, Any]:
@@ -265,14 +274,24 @@ def _review(
     return rule
 
 
+def _signer(ctx: _Context) -> list[FieldError]:
+    named = {party: ctx.snapshot.signatories.of(party) for party in ctx.acting}
+    return signer_errors(named, ctx.data.signer_name, ctx.data.signer_title)
+
+
 def _signature(ctx: _Context) -> Effect:
-    assert ctx.data.signer_name is not None  # the row's guards made sure
-    assert ctx.data.signer_title is not None
+    # An organisation plays one party per engagement, so one signatory signs (the guard checked it).
+    party = sorted(ctx.acting)[0]
+    data = ctx.data
+    name, title, authority = signer_of(
+        ctx.snapshot.signatories.of(party), data.signer_name, data.signer_title, data.signer_authority
+    )
     return RecordSignature(
         parties=tuple(party_names(ctx.acting)),
         signed_by=tuple(party_names(ctx.signed_after)),
-        signer_name=ctx.data.signer_name.strip(),
-        signer_title=ctx.data.signer_title.strip(),
+        signer_name=name,
+        signer_title=title,
+        signer_authority=authority,
         document_sha256=_approved_sha(ctx),
     )
 
@@ -321,8 +340,8 @@ WORKFLOW: tuple[Transition, ...] = (
     ),
     Transition(
         "sign", (S.APPROVED,), S.SIGNED, BOTH, "contract_signed",
-        guards=(_matches_approved_contract, required("signer_name"), required("signer_title")),
-        records=("signer_name", "signer_title"), context=_approved_contract_signers,
+        guards=(_matches_approved_contract, _signer),
+        context=_approved_contract_signers,
         effects=(_signature, lambda ctx: CreateSignatureRecord(document_sha256=_approved_sha(ctx))),
         stay=Stay(
             until=_all_signed, event_type="signature_recorded", effects=(_signature,),

@@ -33,6 +33,7 @@ class ActionInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     document_sha256: str | None = None
     signer_name: str | None = None
     signer_title: str | None = None
+    signer_authority: str | None = None
     clause_comments: tuple[ClauseComment, ...] | None = None
 
 

@@ -201,23 +201,25 @@ def _allocation(
             return owners, cross, None, (note,)
         case LeadExploiter(lead_party=lead):
             other = _OTHER[lead]
+            # The paying start-up keeps a licence to exploit the Results in its own products when the
+            # vendor leads; a leading start-up grants the vendor internal research use only.
+            scope = (
+                "use, modify and exploit the Results as part of the licensee's own products and services"
+                if lead == "vendor"
+                else "use the Results for internal research and to perform the Agreement"
+            )
             licences = (
                 ResultLicence(
                     kind="revenue_share",
                     licensor=lead,
                     licensee=other,
-                    scope="a share of the net revenue from exploiting the Results, for as long as they are "
-                    "exploited",
-                    perpetual=True,
+                    scope=f"a share of the net revenue from exploiting the Results, for "
+                    f"{terms.revenue_share_years} years after the last milestone is accepted",
+                    perpetual=False,
+                    term_years=terms.revenue_share_years,
                     revenue_share_pct=terms.revenue_share_pct,
                 ),
-                ResultLicence(
-                    kind="results",
-                    licensor=lead,
-                    licensee=other,
-                    scope="use the Results for internal research and to perform the Agreement",
-                    perpetual=True,
-                ),
+                ResultLicence(kind="results", licensor=lead, licensee=other, scope=scope, perpetual=True),
             )
             return sole(lead), licences, None, ()
     raise AssertionError(f"unknown IP terms {type(terms).__name__}")  # pragma: no cover

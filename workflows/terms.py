@@ -26,6 +26,8 @@ __all__ = [
     "Asset",
     "BackgroundIp",
     "ClientOwns",
+    "DelayDamages",
+    "ElectronicSignatureLevel",
     "FieldSplit",
     "FieldsByParty",
     "IpTerms",
@@ -103,6 +105,16 @@ class FieldsByParty(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     startup: tuple[str, ...]
 
 
+# Liquidated damages for late Milestones: a percentage of the late Milestone's Fee per started
+# week of delay, up to a cap (a percentage of that Fee).
+class DelayDamages(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    percent_per_week: Decimal
+    cap_percent: Decimal
+
+
+ElectronicSignatureLevel: TypeAlias = Literal["simple", "advanced", "qualified"]
+
+
 class _IpTermsBase(msgspec.Struct, tag_field="model", frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Fields every ownership model shares; the subclasses are the ``model`` variants."""
 
@@ -115,6 +127,9 @@ class _IpTermsBase(msgspec.Struct, tag_field="model", frozen=True, forbid_unknow
     governing_law: GoverningLaw
     forum: Forum
     arbitration_institute: ArbitrationInstitute | None = None
+    # The lowest eIDAS electronic-signature level the parties accept for signing the agreement.
+    esignature_level: ElectronicSignatureLevel = "advanced"
+    delay_damages: DelayDamages | None = None
 
 
 class ClientOwns(_IpTermsBase, tag="client_owns", frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -144,6 +159,8 @@ class LeadExploiter(
 ):
     lead_party: PartyName
     revenue_share_pct: Decimal
+    # How long the revenue share is paid, in years from the Acceptance of the last milestone.
+    revenue_share_years: int = 10
 
 
 IpTerms: TypeAlias = ClientOwns | VendorOwnsLicensed | Joint | FieldSplit | LeadExploiter
@@ -274,6 +291,14 @@ def _common_errors(t: IpTerms, at: str) -> Iterator[FieldError]:
         yield FieldError(f"{at}.arbitration_institute", "is required when the forum is arbitration")
     if t.forum == "courts" and t.arbitration_institute is not None:
         yield FieldError(f"{at}.arbitration_institute", "must be absent when the forum is the courts")
+    if t.delay_damages is not None:
+        damages, where = t.delay_damages, f"{at}.delay_damages"
+        yield from _number(
+            damages.percent_per_week, f"{where}.percent_per_week", Decimal(0), Decimal(5), low_open=True
+        )
+        yield from _number(
+            damages.cap_percent, f"{where}.cap_percent", Decimal(0), Decimal(100), low_open=True
+        )
 
 
 def _model_errors(t: IpTerms, at: str) -> Iterator[FieldError]:
@@ -303,6 +328,7 @@ def _model_errors(t: IpTerms, at: str) -> Iterator[FieldError]:
             yield from _field_split_errors(fields, f"{at}.fields")
         case LeadExploiter():
             yield from _percent(t.revenue_share_pct, f"{at}.revenue_share_pct")
+            yield from _int_range(t.revenue_share_years, f"{at}.revenue_share_years", 1, 30)
 
 
 def _field_split_errors(fields: FieldsByParty, at: str) -> Iterator[FieldError]:
@@ -400,6 +426,16 @@ def terms_advisories(t: IpTerms, at: str = "ip_terms") -> list[Advisory]:
                 message=f"{', '.join(restricted)} are not open-source licences (source-available or "
                 "non-commercial) and may prevent commercial use of the results.",
                 field=f"{at}.open_source_policy.allowed_licences",
+            )
+        )
+    if t.governing_law == "LT" and t.esignature_level != "qualified":
+        advisories.append(
+            Advisory(
+                code="lt_written_transfer_signature",
+                message="Lithuanian law requires a transfer of economic rights to be made in writing; only a "
+                "qualified electronic signature has the legal effect of a handwritten one under eIDAS, so "
+                "consider requiring qualified electronic signatures.",
+                field=f"{at}.esignature_level",
             )
         )
     if isinstance(t, VendorOwnsLicensed) and not t.source_code_escrow:

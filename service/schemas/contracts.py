@@ -45,6 +45,7 @@ class SignatureRecord(msgspec.Struct, kw_only=True):
     organisation_id: UUID
     signer_name: str
     signer_title: str
+    signer_authority: str | None
     document_sha256: str
     signed_at: datetime
 

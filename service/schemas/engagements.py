@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from service.schemas.common import Input
-from workflows import Advisory, Funding, IpTerms, MilestoneInput
+from workflows import Advisory, Funding, IpTerms, MilestoneInput, Signatories, SignatoriesPatch
 
 Currency = Literal["EUR", "NOK"]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
@@ -33,6 +33,7 @@ class EngagementPatch(Input, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     summary: Summary | UnsetType = UNSET
     reviewer_id: UUID | UnsetType | None = UNSET
     funding: Funding | UnsetType | None = UNSET
+    signatories: SignatoriesPatch | UnsetType = UNSET
 
 
 class Engagement(msgspec.Struct, kw_only=True):
@@ -44,6 +45,7 @@ class Engagement(msgspec.Struct, kw_only=True):
     summary: str
     currency: str
     funding: Funding | None
+    signatories: Signatories
     state: str
     version: int
     created_at: datetime

@@ -8,9 +8,14 @@ from tests.support.factories import EngagementApi, bearer, engagement_body
 FUNDING = {
     "programme": "Norway Grants: Business Development, Innovation and SMEs",
     "call_code": "LT-INNOVATION-2026-01",
+    "scheme": "standard",
+    "grant_bounds": {"minimum": 50000, "maximum": 200000},
     "grant_amount": 150000.50,
     "cofinancing_rate": 0.45,
-    "de_minimis": True,
+    "aid_basis": "de_minimis",
+    "programme_operator": "MITA",
+    "promoter": "vendor",
+    "partnership_agreement": False,
 }
 
 
@@ -33,6 +38,16 @@ async def test_create_and_read_with_funding(api: EngagementApi) -> None:
         ({"funding": {**FUNDING, "cofinancing_rate": 1.5}}, "funding.cofinancing_rate"),
         ({"funding": {**FUNDING, "grant_amount": 10.001}}, "funding.grant_amount"),
         ({"funding": {**FUNDING, "grant_amount": -1}}, "funding.grant_amount"),
+        ({"funding": {**FUNDING, "promoter": "startup"}}, "funding.promoter"),
+        ({"funding": {**FUNDING, "grant_amount": 250000}}, "funding.grant_amount"),
+        ({"funding": {**FUNDING, "grant_bounds": None}}, "funding.grant_bounds"),
+        ({"funding": {**FUNDING, "grant_bounds": {"minimum": 9, "maximum": 1}}}, "funding.grant_bounds"),
+        ({"funding": {**FUNDING, "scheme": "tiny"}}, "funding.scheme"),
+        ({"funding": {**FUNDING, "aid_basis": "none"}}, "funding.aid_basis"),
+        (
+            {"funding": {**{k: v for k, v in FUNDING.items() if k != "aid_basis"}, "de_minimis": True}},
+            "funding.de_minimis",
+        ),
         ({"currency": "USD"}, "currency"),
         ({"title": ""}, "title"),
         ({"title": "bad\x07title"}, "title"),

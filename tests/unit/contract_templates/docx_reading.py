@@ -43,6 +43,33 @@ class Reopened:
         assert out, f"no section {heading_start!r}"
         return "\n".join(out)
 
+    def numbered_headings(self, level: int | None = None) -> list[tuple[str, str]]:
+        """(number as Word shows it, heading text) for every heading (of ``level``: 0 for Heading 1,
+        1 for Heading 2), computed from the w:numPr the paragraphs carry as Word numbers them
+        ("" for a heading whose numbering is switched off)."""
+        out: list[tuple[str, str]] = []
+        counters = [0, 0]
+        for p in self.paragraphs:
+            if p.style.name not in ("Heading 1", "Heading 2"):
+                continue
+            num_pr = p._p.find(qn("w:pPr") + "/" + qn("w:numPr"))
+            at = 0 if p.style.name == "Heading 1" else 1
+            num_id = num_pr.find(qn("w:numId")).get(qn("w:val")) if num_pr is not None else None
+            if num_id in (None, "0"):
+                number = ""
+            else:
+                counters[at] += 1
+                if at == 0:
+                    counters[1] = 0
+                number = ".".join(str(c) for c in counters[: at + 1])
+            if level is None or level == at:
+                out.append((number, p.text))
+        return out
+
+    def heading_numbers(self) -> dict[str, str]:
+        """Part heading text -> its number, for the numbered parts."""
+        return {text: number for number, text in self.numbered_headings(0) if number}
+
     def bold_texts(self) -> set[str]:
         return {r.text for p in self.paragraphs for r in p.runs if r.bold}
 

@@ -10,7 +10,7 @@ from msgspec.structs import replace
 
 from contract_templates import ContractInput, PartyInfo
 from tests.unit.workflows.factories import MODELS, milestone, proposal
-from workflows import Funding, IpTerms, MilestoneInput
+from workflows import Funding, GrantBounds, IpTerms, MilestoneInput
 
 VENDOR_NAME = "UAB Šviesūs Žiedai"
 STARTUP_NAME = "Fjordgrønn Ærlig Økonomi AS"
@@ -53,9 +53,11 @@ def funding(**changes: Any) -> Funding:
     base = Funding(
         programme="Norway Grants Business Development, Innovation and SMEs",
         call_code="NOR-LT-2025-07",
+        scheme="standard",
+        grant_bounds=GrantBounds(minimum=Decimal("10000.00"), maximum=Decimal("200000.00")),
         grant_amount=Decimal("50000.00"),
         cofinancing_rate=Decimal("0.5"),
-        de_minimis=True,
+        aid_basis="de_minimis",
     )
     return replace(base, **changes)
 

@@ -15,7 +15,9 @@ from contract_templates.layout import lay_out
 from contract_templates.library import shipped_files
 from tests.unit.contract_templates.factories import contract, funding, startup, terms, vendor
 from tests.unit.workflows.factories import party_ip
-from workflows import BackgroundIp, OpenSourcePolicy, PartyBackgroundIp
+from workflows import BackgroundIp, DelayDamages, OpenSourcePolicy, PartyBackgroundIp, Signatories, Signatory
+
+SIGNATORY = Signatory(name="Ona Žemaitytė", title="Director", authority="Articles of association")
 
 MODELS = ("client_owns", "vendor_owns_licensed", "joint", "field_split", "lead_exploiter")
 
@@ -102,7 +104,7 @@ def test_minimal_library_builds() -> None:
         ),
         pytest.param(
             {"01_one": PART_ONE, "02_two": PART_TWO.replace('when = { model = "joint" }\n', "")},
-            "placeholder {ip.shares.vendor} has a value only when model in ['joint']",
+            "placeholder {ip.shares.vendor} has a value only when model in ['field_split', 'joint']",
             id="placeholder-not-guaranteed",
         ),
         pytest.param(
@@ -218,8 +220,18 @@ def _variety() -> list[object]:
             vendor=vendor(vat_code=None, address=None),
             startup=startup(vat_code="NO923609016MVA", address="  "),
             reviewer=None,
-            funding=funding(de_minimis=False),
+            funding=funding(aid_basis="block_exemption", partnership_agreement=True, grant_bounds=None),
+            signatories=Signatories(vendor=SIGNATORY),
         ),
+        contract(
+            terms(
+                "field_split",
+                esignature_level="qualified",
+                delay_damages=DelayDamages(percent_per_week=Decimal("0.5"), cap_percent=Decimal(10)),
+            ),
+            funding=funding(scheme="small_grant"),
+        ),
+        contract(terms("joint", esignature_level="simple"), signatories=Signatories(startup=SIGNATORY)),
     ]
     return cases
 

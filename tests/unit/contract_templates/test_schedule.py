@@ -24,15 +24,8 @@ from tests.unit.contract_templates.factories import (
 from workflows import ResultEntry, RuleViolation, unvested_entry, vested_entry
 
 MODELS = ("client_owns", "vendor_owns_licensed", "joint", "field_split", "lead_exploiter")
-HEADER = [
-    "No.",
-    "Milestone",
-    "Delivery (checksum)",
-    "Owners and shares",
-    "Licences granted",
-    "Vested",
-    "Status",
-]
+HEADER = ["No.", "Milestone", "Delivery (checksum)", "Owners and shares", "Vested", "Status"]
+TITLES = {"m1": "Discovery and design", "m2": "Core payments flow", "m3": "Pilot release"}
 
 
 def checksum(i: int) -> str:
@@ -76,6 +69,9 @@ def schedule(model: str = "joint", **changes: Any) -> ResultsScheduleInput:
         model=model,
         entries=entries(model),
         issued_on=date(2026, 5, 2),
+        milestone_titles=TITLES,
+        contract_version=2,
+        contract_sha256="ab" * 32,
     )
     return replace(base, **changes)
 
@@ -89,13 +85,7 @@ def register_table(doc: Reopened) -> list[list[str]]:
 OWNERS = {
     "client_owns": [f"{STARTUP_NAME} (Start-up): 100%"],
     "vendor_owns_licensed": [f"{VENDOR_NAME} (Vendor): 100%"],
-    "joint": [
-        f"{VENDOR_NAME} (Vendor): 40%",
-        f"{STARTUP_NAME} (Start-up): 60%",
-        "Managing Party: Start-up",
-        "Licences to third parties: non-exclusively on 30 days' notice",
-        "Net revenue shared in proportion to the shares",
-    ],
+    "joint": [f"{VENDOR_NAME} (Vendor): 40%", f"{STARTUP_NAME} (Start-up): 60%"],
     "field_split": [
         f"{VENDOR_NAME} (Vendor): 100% in Payments",
         f"{STARTUP_NAME} (Start-up): 100% in Lending",
@@ -109,7 +99,7 @@ LICENCE_TEXT = {
     "joint": "Background IP licence, Start-up to Vendor",
     "field_split": "Results licence, Start-up to Vendor",
     "lead_exploiter": "Revenue share, Start-up to Vendor: a share of the net revenue from exploiting the Results, "
-    "for as long as they are exploited (12.5% of net revenue, perpetual)",
+    "for 10 years after the last milestone is accepted (12.5% of net revenue, 10 years)",
 }
 
 
@@ -121,22 +111,28 @@ def test_schedule_lists_every_result_with_its_owners(model: str) -> None:
     assert len(table) == 1 + len(data.entries)
     body = table[1:]
     assert [row[0] for row in body] == ["1", "2", "3"]
-    assert [row[1] for row in body] == ["m1", "m2", "m3"]
+    assert [row[1] for row in body] == [f"{TITLES[k]}\n({k})" for k in ("m1", "m2", "m3")]
     for row, entry in zip(body, data.entries, strict=True):
         assert row[2] == (entry.delivery_checksum or "No delivery")
     for row in body[:2]:
         assert row[3].split("\n") == OWNERS[model]
-        assert LICENCE_TEXT[model] in row[4]
-        assert row[6] == "Vested"
-    assert body[0][5] == "10 April 2026\nAudit event 30"
+        assert row[5] == "Vested"
+    assert body[0][4] == "10 April 2026\nAudit event 30"
     assert body[2][3].startswith("\u2014")
     assert body[2][4] == "\u2014"
-    assert body[2][5] == "\u2014"
-    assert body[2][6] == "Not vested: terminated before acceptance (milestone in progress)"
+    assert body[2][5] == "Not vested: terminated before acceptance (milestone in progress)"
+
+    # Licences are stated once for the model, after the table, not on every row.
+    text = doc.text
+    assert text.count(LICENCE_TEXT[model]) == 1
+    assert "contract version 2 of engagement JT-1a2b3c4d, as signed" in text
+    assert "ab" * 32 in text
+    if model == "joint":
+        assert text.count("Managing Party: Start-up") == 1
+        assert "Net revenue shared in proportion to the shares" in text
 
     repeating = [t for t in doc.document.tables if t.rows[0].cells[0].text == "No."]
     assert Reopened.repeats_header(repeating[0])
-    text = doc.text
     assert "The Results of 2 of 3 milestones have vested." in text
     assert f"between {VENDOR_NAME} (the Vendor) and {STARTUP_NAME} (the Start-up)" in text
     if model == "field_split":

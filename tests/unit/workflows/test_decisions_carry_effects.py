@@ -25,6 +25,8 @@ from workflows import (
     RecordSubmission,
     RememberDisputedFrom,
     RuleViolation,
+    Signatories,
+    Signatory,
     VestResults,
     decide,
     decide_milestone,
@@ -78,9 +80,35 @@ def test_a_signature_carries_the_trimmed_signer_and_the_approved_hash() -> None:
             signed_by=("startup",),
             signer_name="Ona",
             signer_title="CEO",
+            signer_authority=None,
             document_sha256=SHA,
         ),
     )
+
+
+def test_a_named_signatory_is_recorded_with_their_authority_without_repeating_them() -> None:
+    named = Signatory(name="Ona Žemaitytė", title="Director", authority="Articles of association")
+    ready = snapshot(S.APPROVED, signatories=Signatories(startup=named))
+    decision = decide(ready, actor(ST), "sign", ActionInput(document_sha256=SHA))
+    assert decision.effects == (
+        RecordSignature(
+            parties=("startup",),
+            signed_by=("startup",),
+            signer_name="Ona Žemaitytė",
+            signer_title="Director",
+            signer_authority="Articles of association",
+            document_sha256=SHA,
+        ),
+    )
+    assert decision.event_payload["signer_authority"] == "Articles of association"
+    # The same person, spelt with other spacing and case, may be given; someone else may not.
+    same = ActionInput(document_sha256=SHA, signer_name=" ona  žemaitytė ", signer_title="DIRECTOR")
+    assert decide(ready, actor(ST), "sign", same).effects[0] == decision.effects[0]
+    other = ActionInput(document_sha256=SHA, signer_name="Jonas Jonaitis", signer_title="CFO")
+    with pytest.raises(RuleViolation) as refused:
+        decide(ready, actor(ST), "sign", other)
+    assert [e.field for e in refused.value.errors] == ["signer_name", "signer_title"]
+    assert "Ona Žemaitytė" in refused.value.errors[0].message
 
 
 def test_a_dispute_remembers_where_it_came_from() -> None:

@@ -19,12 +19,15 @@ from workflows import (
     NotFound,
     Party,
     RuleViolation,
+    Signatories,
+    Signatory,
     Transition,
     available_actions,
     decide,
     describe_workflow,
 )
 
+NAMED = Signatory(name="Ona", title="CEO", authority="Articles of association")
 S = EngagementState
 V, ST, R = Party.VENDOR, Party.STARTUP, Party.REVIEWER
 BEFORE_SIGNED = {
@@ -185,6 +188,12 @@ GUARD_FAILURES: list[tuple[str, dict[str, Any], ActionInput, list[str]]] = [
     ),
     ("sign", {"approved_sha256": None}, GOOD_INPUT["sign"], ["document_sha256"]),
     ("sign", {}, ActionInput(document_sha256=SHA, signer_title="CTO"), ["signer_name"]),
+    (
+        "sign",
+        {"signatories": Signatories(vendor=NAMED, startup=NAMED)},
+        ActionInput(document_sha256=SHA, signer_name="Somebody Else"),
+        ["signer_name"],
+    ),
     ("sign", {}, ActionInput(document_sha256=SHA, signer_name="Ola", signer_title=""), ["signer_title"]),
     ("sign", {}, NO_INPUT, ["document_sha256", "signer_name", "signer_title"]),
     ("deliver", {"milestone_states": ()}, NO_INPUT, ["milestones"]),

@@ -287,7 +287,11 @@ def test_validate_ip_terms_names_fields_under_a_prefix() -> None:
 @pytest.mark.parametrize("model", list(MODELS))
 def test_lithuanian_arbitration_warns_that_patent_validity_is_not_arbitrable(model: str) -> None:
     terms = MODELS[model](
-        governing_law="LT", forum="arbitration", arbitration_institute="vilnius_vcca", source_code_escrow=True
+        governing_law="LT",
+        forum="arbitration",
+        arbitration_institute="vilnius_vcca",
+        source_code_escrow=True,
+        esignature_level="qualified",
     )
     advisories = validate_proposal(proposal(terms))
     assert [a.code for a in advisories] == ["lt_patent_validity_not_arbitrable"]
@@ -305,13 +309,50 @@ def test_lithuanian_arbitration_warns_that_patent_validity_is_not_arbitrable(mod
 )
 def test_forum_law_mismatch(law: str, institute: str, codes: list[str]) -> None:
     assert (
-        _codes(client_owns(governing_law=law, forum="arbitration", arbitration_institute=institute)) == codes
+        _codes(
+            client_owns(
+                governing_law=law,
+                forum="arbitration",
+                arbitration_institute=institute,
+                esignature_level="qualified",
+            )
+        )
+        == codes
     )
 
 
 @pytest.mark.parametrize("law", ["NO", "LT"])
 def test_courts_have_no_advisories(law: str) -> None:
-    assert _codes(client_owns(governing_law=law)) == []
+    assert _codes(client_owns(governing_law=law, esignature_level="qualified")) == []
+
+
+@pytest.mark.parametrize(("law", "level", "warned"), [
+    ("LT", "advanced", True), ("LT", "simple", True), ("LT", "qualified", False), ("NO", "simple", False),
+])  # fmt: skip
+def test_lithuanian_law_advises_a_qualified_signature_for_the_written_transfer(
+    law: str, level: str, warned: bool
+) -> None:
+    advisories = validate_proposal(proposal(client_owns(governing_law=law, esignature_level=level)))
+    found = [a for a in advisories if a.code == "lt_written_transfer_signature"]
+    assert bool(found) == warned
+    if warned:
+        assert found[0].field == "ip_terms.esignature_level"
+
+
+def test_delay_damages_and_revenue_share_years_are_bounded() -> None:
+    from workflows import DelayDamages
+
+    terms = MODELS["lead_exploiter"](
+        delay_damages=DelayDamages(percent_per_week=Decimal(6), cap_percent=Decimal(0)),
+        revenue_share_years=31,
+    )
+    with pytest.raises(RuleViolation) as refused:
+        validate_proposal(proposal(terms))
+    assert {e.field for e in refused.value.errors} == {
+        "ip_terms.delay_damages.percent_per_week",
+        "ip_terms.delay_damages.cap_percent",
+        "ip_terms.revenue_share_years",
+    }
 
 
 def test_copyleft_without_approval() -> None:
