@@ -21,6 +21,8 @@ from db import embedded_postgres, migrate
 from service import Settings, create_app
 from tests.support.factories import OPERATOR_KEY, EngagementApi
 
+TEST_SECRET = "test-secret-for-links-and-forms-0123456789"
+
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
@@ -42,7 +44,9 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20)
+    return Settings(
+        database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20, secret_key=TEST_SECRET
+    )
 
 
 class TestClock:
