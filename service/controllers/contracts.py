@@ -70,6 +70,7 @@ class ContractController(Controller):
         responses={
             200: ResponseSpec(
                 data_container=Comparison,
+                generate_examples=False,
                 description="The clause-level differences; with format=docx, the redline as "
                 f"{MEDIA_TYPE} (version other_id with every difference as a tracked change)",
             )

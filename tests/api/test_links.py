@@ -34,9 +34,7 @@ async def _events(api: EngagementApi, eid: str, key: str) -> list[dict[str, Any]
     return list(r.json()["items"])
 
 
-async def test_a_mailed_link_downloads_without_a_key_until_it_expires(
-    api: EngagementApi, clock: Any
-) -> None:
+async def test_a_mailed_link_downloads_without_a_key_until_it_expires(api: EngagementApi, clock: Any) -> None:
     p = await api.parties()
     eid, contract = await walk_to_approved(api, p)
     link = await _link(api, p.reviewer.admin_key, contract["id"])
