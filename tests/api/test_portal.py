@@ -170,7 +170,7 @@ async def test_a_foreign_organisation_gets_a_404_page_for_another_engagement(
 
 async def test_the_inbox_puts_engagements_in_review_first(api: EngagementApi, portal: Portal) -> None:
     p = await api.parties()
-    waiting, contract = await in_review(api, p)
+    waiting, _ = await in_review(api, p)
     await walk_to_approved(api, p)  # newer, but not waiting
     await portal.signed_in(p.reviewer.admin_key)
     r = await portal.client.get("/portal")
