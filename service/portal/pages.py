@@ -6,6 +6,7 @@ page can do nothing the caller's key could not do over the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -192,6 +193,19 @@ def _clause_comments(form: FormMultiDict) -> tuple[ClauseComment, ...]:
     return tuple(comments)
 
 
+def _approval(form: FormMultiDict) -> ActionInput:
+    """The approve form: the SHA-256 of the version shown, and an optional comment."""
+    return ActionInput(
+        document_sha256=_form_text(form, "document_sha256", 64) or None,
+        comment=_form_text(form, "comment") or None,
+    )
+
+
+def _change_request(form: FormMultiDict) -> ActionInput:
+    """The request-changes form: a comment and up to a few comments on named clauses."""
+    return ActionInput(comment=_form_text(form, "comment") or None, clause_comments=_clause_comments(form))
+
+
 _STATUS = {"NotFound": 404, "Forbidden": 403, "InvalidTransition": 409, "Conflict": 409}
 
 
@@ -321,33 +335,28 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         engagement_id: UUID,
         action: str,
-        data: ActionInput | None,
-        error: RuleViolation | None = None,
+        read: Callable[[FormMultiDict], ActionInput],
     ) -> Response[Any]:
         """Fire ``action`` through the same function as the API; a refusal is shown beside its form."""
-        form_name = "approve" if action == "approve" else "request_changes"
-        if error is None and data is not None:
-            try:
-                async with conn.transaction():
-                    await engagement_actions.fire_action(
-                        conn, caller, engagement_id, action, data, None, state.clock()
-                    )
-                return Redirect(f"/portal/engagements/{engagement_id}?done={action}", status_code=303)
-            except NotFound:
-                raise
-            except DomainError as exc:
-                error = exc if isinstance(exc, RuleViolation) else None
-                status = 422 if error else _STATUS.get(type(exc).__name__, 409)
-                message = _sentences(exc)
-        else:
-            status, message = 422, _sentences(error) if error else ""
-        view = await engagement_view(conn, caller, engagement_id)
         form = await request.form()
+        try:
+            data = read(form)
+            async with conn.transaction():
+                await engagement_actions.fire_action(
+                    conn, caller, engagement_id, action, data, None, state.clock()
+                )
+            return Redirect(f"/portal/engagements/{engagement_id}?done={action}", status_code=303)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            status = 422 if isinstance(exc, RuleViolation) else _STATUS.get(type(exc).__name__, 409)
+            message = _sentences(exc)
+        view = await engagement_view(conn, caller, engagement_id)
         return self._engagement_page(
             request,
             view,
             status,
-            form=form_name,
+            form="approve" if action == "approve" else "request_changes",
             form_error=message,
             form_values={k: form.getall(k) for k in form},
         )
@@ -361,15 +370,7 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         engagement_id: FromPath[UUID],
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            data = ActionInput(
-                document_sha256=_form_text(form, "document_sha256", 64) or None,
-                comment=_form_text(form, "comment") or None,
-            )
-        except RuleViolation as exc:
-            return await self._review(conn, caller, state, request, engagement_id, "approve", None, exc)
-        return await self._review(conn, caller, state, request, engagement_id, "approve", data)
+        return await self._review(conn, caller, state, request, engagement_id, "approve", _approval)
 
     @post("/engagements/{engagement_id:uuid}/request-changes", status_code=303)
     async def request_changes(
@@ -380,16 +381,9 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         engagement_id: FromPath[UUID],
     ) -> Response[Any]:
-        form = await request.form()
-        try:
-            data = ActionInput(
-                comment=_form_text(form, "comment") or None, clause_comments=_clause_comments(form)
-            )
-        except RuleViolation as exc:
-            return await self._review(
-                conn, caller, state, request, engagement_id, "request_revision", None, exc
-            )
-        return await self._review(conn, caller, state, request, engagement_id, "request_revision", data)
+        return await self._review(
+            conn, caller, state, request, engagement_id, "request_revision", _change_request
+        )
 
     @get("/engagements/{engagement_id:uuid}/compare", name="portal:compare")
     async def compare(

@@ -10,24 +10,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from tests.support.factories import EngagementApi, Parties, bearer, proposal_body, walk_to_approved
+from tests.support.factories import EngagementApi, bearer, proposal_body, walk_to_approved, walk_to_in_review
 from tests.support.portal import SESSION_COOKIE, Portal
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-async def in_review(api: EngagementApi, p: Parties, model: str = "joint") -> tuple[str, dict[str, Any]]:
-    """An engagement whose contract version 1 waits for the reviewer."""
-    e = await api.create_engagement(p)
-    await api.propose(e["id"], p.vendor.admin_key, proposal_body(model))
-    await api.act(e["id"], "submit_proposal", p.vendor.admin_key)
-    await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    await api.act(e["id"], "generate_contract", p.vendor.admin_key)
-    assert (await api.act(e["id"], "submit_for_review", p.vendor.admin_key)).status_code == 200
-    contracts = await api.client.get(
-        f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
-    )
-    return str(e["id"]), dict(contracts.json()["items"][-1])
 
 
 async def state_of(db: asyncpg.Connection, eid: str) -> str:
@@ -132,7 +118,7 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
 ) -> None:
     """Must-show 4 (second half)."""
     p = await api.parties()
-    eid, contract = await in_review(api, p)
+    eid, contract = await walk_to_in_review(api, p)
     await portal.signed_in(p.reviewer.admin_key)
     url = f"/portal/engagements/{eid}/approve"
     r = await portal.post(url, {"document_sha256": contract["sha256"]}, csrf=False)
@@ -153,7 +139,7 @@ async def test_a_foreign_organisation_gets_a_404_page_for_another_engagement(
 ) -> None:
     """Must-show 4 (first half): the page says what happened and shows nothing of the engagement."""
     p = await api.parties()
-    eid, _ = await in_review(api, p)
+    eid, _ = await walk_to_in_review(api, p)
     await portal.signed_in(p.stranger.admin_key)
     r = await portal.client.get(f"/portal/engagements/{eid}")
     assert r.status_code == 404
@@ -170,7 +156,7 @@ async def test_a_foreign_organisation_gets_a_404_page_for_another_engagement(
 
 async def test_the_inbox_puts_engagements_in_review_first(api: EngagementApi, portal: Portal) -> None:
     p = await api.parties()
-    waiting, _ = await in_review(api, p)
+    waiting, _ = await walk_to_in_review(api, p)
     await walk_to_approved(api, p)  # newer, but not waiting
     await portal.signed_in(p.reviewer.admin_key)
     r = await portal.client.get("/portal")
@@ -188,7 +174,7 @@ async def test_the_engagement_page_shows_terms_steps_versions_and_a_verified_tra
     api: EngagementApi, portal: Portal
 ) -> None:
     p = await api.parties()
-    eid, contract = await in_review(api, p)
+    eid, contract = await walk_to_in_review(api, p)
     await portal.signed_in(p.reviewer.admin_key)
     r = await portal.client.get(f"/portal/engagements/{eid}")
     assert r.status_code == 200
@@ -215,7 +201,7 @@ async def test_the_engagement_page_shows_terms_steps_versions_and_a_verified_tra
 
 async def test_vendors_and_start_ups_read_without_review_forms(api: EngagementApi, portal: Portal) -> None:
     p = await api.parties()
-    eid, _ = await in_review(api, p)
+    eid, _ = await walk_to_in_review(api, p)
     await portal.signed_in(p.vendor.admin_key)
     r = await portal.client.get(f"/portal/engagements/{eid}")
     assert r.status_code == 200
@@ -230,7 +216,7 @@ async def test_requesting_changes_with_a_clause_comment_then_approving_the_new_v
     api: EngagementApi, portal: Portal, db: asyncpg.Connection
 ) -> None:
     p = await api.parties()
-    eid, v1 = await in_review(api, p)
+    eid, v1 = await walk_to_in_review(api, p)
     await portal.signed_in(p.reviewer.admin_key)
     url = f"/portal/engagements/{eid}/request-changes"
     # an unknown clause: a sentence beside the form, nothing changes
@@ -298,7 +284,7 @@ async def test_downloads_and_a_copied_link_from_the_portal(
     api: EngagementApi, portal: Portal, db: asyncpg.Connection
 ) -> None:
     p = await api.parties()
-    eid, contract = await in_review(api, p)
+    eid, contract = await walk_to_in_review(api, p)
     await portal.signed_in(p.reviewer.admin_key)
     doc = await portal.client.get(f"/portal/contracts/{contract['id']}/document")
     assert doc.status_code == 200

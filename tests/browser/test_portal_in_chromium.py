@@ -11,7 +11,7 @@ import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
 
-from tests.support.factories import EngagementApi, Parties, bearer, proposal_body
+from tests.support.factories import EngagementApi, Parties, bearer, proposal_body, walk_to_in_review
 from tests.unit.contract_templates.revisions import texts
 
 pytestmark = pytest.mark.once
@@ -47,19 +47,6 @@ async def focus_is_visible(page: Any) -> None:
     assert outline[1] != "0px", outline
 
 
-async def in_review(api: EngagementApi, p: Parties) -> tuple[str, dict[str, Any]]:
-    e = await api.create_engagement(p, title="Fjordpay wallet MVP")
-    await api.propose(e["id"], p.vendor.admin_key, proposal_body("joint"))
-    await api.act(e["id"], "submit_proposal", p.vendor.admin_key)
-    await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    await api.act(e["id"], "generate_contract", p.vendor.admin_key)
-    assert (await api.act(e["id"], "submit_for_review", p.vendor.admin_key)).status_code == 200
-    versions = await api.client.get(
-        f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
-    )
-    return str(e["id"]), dict(versions.json()["items"][-1])
-
-
 async def new_version(api: EngagementApi, p: Parties, eid: str) -> dict[str, Any]:
     body = proposal_body("joint", milestones=3)
     body["ip_terms"]["shares"] = {"vendor": 60, "startup": 40}
@@ -86,7 +73,7 @@ async def test_a_reviewer_signs_in_reads_downloads_requests_changes_and_approves
     api: EngagementApi, live_server: str, browser: Any, artifacts: Path, tmp_path: Path
 ) -> None:
     p = await api.parties()
-    eid, v1 = await in_review(api, p)
+    eid, v1 = await walk_to_in_review(api, p, title="Fjordpay wallet MVP")
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = await context.new_page()
 
@@ -164,7 +151,7 @@ async def test_error_pages_and_the_landing_page_are_accessible(
     api: EngagementApi, live_server: str, browser: Any, artifacts: Path
 ) -> None:
     p = await api.parties()
-    eid, _ = await in_review(api, p)
+    eid, _ = await walk_to_in_review(api, p, title="Fjordpay wallet MVP")
     context = await browser.new_context(viewport={"width": 375, "height": 800})
     page = await context.new_page()
     await page.goto(f"{live_server}/")
