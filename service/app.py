@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Response, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -29,15 +30,23 @@ from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.events import EventController
 from service.controllers.health import HealthController
+from service.controllers.links import LinkController
 from service.controllers.me import MeController
 from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
 from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
-from service.deps import provide_caller, provide_conn
+from service.deps import provide_api_conn, provide_caller, provide_conn
 from service.errors import exception_to_problem
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
+from service.portal import (
+    PortalHeadersMiddleware,
+    is_portal_path,
+    portal_error_page,
+    portal_routers,
+    template_config,
+)
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -95,6 +104,23 @@ def _lifespan(settings: Settings) -> Any:
     return lifespan
 
 
+def _secret(settings: Settings) -> str:
+    if settings.secret_key is not None:
+        return settings.secret_key
+    log.warning(
+        "no JOINTIP_SECRET_KEY: download links and portal forms are signed with a secret of this "
+        "process only (they stop working after a restart and across workers)"
+    )
+    return secrets.token_urlsafe(48)
+
+
+def _handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Pages get an error page, everything else an RFC 9457 problem (one mapping behind both)."""
+    if is_portal_path(request.url.path):
+        return portal_error_page(request, exc)
+    return exception_to_problem(request, exc)
+
+
 def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     api = Router(
         path=API_PREFIX,
@@ -106,22 +132,35 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ProposalController,
             EventController,
             ContractController,
+            LinkController,
             MilestoneController,
             WorkflowController,
         ],
         middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False), "conn": Provide(provide_conn)},
+        dependencies={
+            "caller": Provide(provide_caller, sync_to_thread=False),
+            "conn": Provide(provide_api_conn),
+        },
         security=[{"bearer": []}],
     )
     # group_path: label requests by route template, not by id, so series stay bounded.
+    secret = _secret(settings)
+    secure = (settings.public_url or "").startswith("https://")
     metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
     return Litestar(
-        route_handlers=[HealthController, PrometheusController, api],
+        route_handlers=[
+            HealthController,
+            PrometheusController,
+            api,
+            *portal_routers(secret, secure_cookies=secure),
+        ],
         lifespan=[_lifespan(settings)],
-        state=State({"settings": settings, "clock": clock, "key_cache": KeyCache()}),
-        exception_handlers={Exception: exception_to_problem},
+        state=State({"settings": settings, "clock": clock, "secret": secret, "key_cache": KeyCache()}),
+        dependencies={"conn": Provide(provide_conn)},
+        exception_handlers={Exception: _handle_exception},
         response_class=JsonResponse,
-        middleware=[RequestIdMiddleware(), metrics.middleware],
+        middleware=[RequestIdMiddleware(), PortalHeadersMiddleware(), metrics.middleware],
+        template_config=template_config(),
         request_max_body_size=settings.max_body_bytes,
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(

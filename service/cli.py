@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterator
@@ -45,6 +46,20 @@ def _raise_stopped(signum: int, frame: object) -> None:
     raise _Stopped(signal.Signals(signum).name)
 
 
+def shared_secret(settings: Settings) -> str:
+    """The secret every worker signs links and forms with: JOINTIP_SECRET_KEY, else one kept in the
+    data dir (made on first start, readable by this user only), so links survive restarts."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    return path.read_text(encoding="utf-8").strip()
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -55,6 +70,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     with contextlib.suppress(_Stopped), database_url(settings) as url:
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
+        os.environ["JOINTIP_SECRET_KEY"] = shared_secret(settings)
         uvicorn.run(
             "service.app:app_from_env",
             factory=True,

@@ -18,6 +18,7 @@ from contract_templates import (
     compare_clauses,
     load_library,
     render_contract,
+    render_redline,
 )
 from db import contracts, organisations, proposals
 from db.contracts import ContractRow
@@ -31,6 +32,7 @@ from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
 from workflows import (
     NotFound,
+    RuleViolation,
 )
 
 
@@ -120,24 +122,68 @@ class Download:
     filename: str
 
 
+def contract_filename(row: ContractRow) -> str:
+    return f"{reference(row.engagement_id)} contract v{row.version}.docx"
+
+
 async def contract_document(conn: Connection, caller: Caller, contract_id: UUID) -> Download:
     row = await visible_contract(conn, caller, contract_id)
     content = await contracts.document(conn, contract_id)
     assert content is not None
-    return Download(content, row.sha256, f"{reference(row.engagement_id)} contract v{row.version}.docx")
+    return Download(content, row.sha256, contract_filename(row))
 
 
 def repr_digest(sha256_hex: str) -> str:
     return "sha-256=:" + base64.b64encode(bytes.fromhex(sha256_hex)).decode() + ":"
 
 
-async def compare(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) -> Comparison:
+async def comparable_versions(
+    conn: Connection, caller: Caller, from_id: UUID, to_id: UUID
+) -> tuple[ContractRow, ContractRow]:
+    """Two versions of one engagement the caller sees. A version the caller cannot see is 404; two
+    versions of different engagements the caller both sees cannot be compared (422)."""
     old = await visible_contract(conn, caller, from_id)
     new = await contracts.get(conn, to_id)
-    if new is None or new.engagement_id != old.engagement_id:
-        raise NotFound(f"contract {to_id} is not a version of the same engagement")
+    if new is not None and new.engagement_id != old.engagement_id:
+        await visible_contract(conn, caller, to_id)
+        raise RuleViolation.one(
+            "other_id",
+            f"contract {to_id} is a version of another engagement; compare versions of one engagement",
+        )
+    if new is None:
+        raise NotFound(f"contract {to_id} not found")
+    return old, new
+
+
+async def compare(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) -> Comparison:
+    old, new = await comparable_versions(conn, caller, from_id, to_id)
     changes = compare_clauses(await contracts.clauses(conn, from_id), await contracts.clauses(conn, to_id))
     return Comparison(from_=shaped(old, ContractVersion), to=shaped(new, ContractVersion), changes=changes)
+
+
+def redline_filename(old: ContractRow, new: ContractRow) -> str:
+    return f"{reference(new.engagement_id)} contract v{new.version} redline against v{old.version}.docx"
+
+
+async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) -> Download:
+    """Version ``to_id`` with every difference from ``from_id`` as tracked changes, dated when
+    ``to_id`` was generated (rendered off the event loop)."""
+    old, new = await comparable_versions(conn, caller, from_id, to_id)
+    old_document, new_document = (
+        await contracts.document(conn, old.id),
+        await contracts.document(conn, new.id),
+    )
+    assert old_document is not None
+    assert new_document is not None
+    content = await asyncio.to_thread(
+        render_redline,
+        old_document,
+        new_document,
+        at=new.created_at,
+        old_clauses=await contracts.clauses(conn, old.id),
+        new_clauses=await contracts.clauses(conn, new.id),
+    )
+    return Download(content, hashlib.sha256(content).hexdigest(), redline_filename(old, new))
 
 
 async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> Page[Review]:

@@ -22,8 +22,14 @@ Conn: TypeAlias = NamedDependency[Connection]
 CurrentCaller: TypeAlias = NamedDependency[Caller]
 
 
-async def provide_conn(state: State, caller: CurrentCaller) -> AsyncGenerator[Connection, None]:
-    """A pool connection for an authenticated caller's request.
+async def provide_conn(state: State) -> AsyncGenerator[Connection, None]:
+    """A pool connection for the request (the portal's pages)."""
+    async with state.pool.acquire() as conn:
+        yield conn
+
+
+async def provide_api_conn(state: State, caller: CurrentCaller) -> AsyncGenerator[Connection, None]:
+    """A pool connection for an authenticated API caller's request.
 
     It depends on ``caller`` (which it does not use) so that Litestar resolves the two one after
     the other: dependencies it can resolve side by side cost it a task group per request.

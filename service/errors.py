@@ -6,6 +6,8 @@ this module adds the shell's two errors and turns everything into a problem::
     DomainError (workflows.errors)        -> 404 / 403 / 409 / 412 / 422
      +-- Unauthorized (here)              -> 401 with WWW-Authenticate
      +-- PreconditionRequired (here)      -> 428 (a write that needs If-Match came without one)
+     +-- Gone (here)                      -> 410 (an expired download link)
+     +-- TooManyRequests (here)           -> 429 with Retry-After (failed sign-ins)
     litestar HTTPException                -> its status (validation -> 422, bad JSON -> 400)
     lost / refused database connection    -> 503 with Retry-After (the request may be retried)
     deadlock / serialization failure      -> 409 (nothing was committed; retry)
@@ -46,9 +48,23 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
+class Gone(DomainError):
+    title = "Gone"
+
+
+class TooManyRequests(DomainError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 _DOMAIN_STATUS: tuple[tuple[type[DomainError], int, str], ...] = (
     (Unauthorized, 401, "unauthorized"),
     (PreconditionRequired, 428, "precondition-required"),
+    (Gone, 410, "gone"),
+    (TooManyRequests, 429, "too-many-requests"),
     (NotFound, 404, "not-found"),
     (Forbidden, 403, "forbidden"),
     (PreconditionFailed, 412, "precondition-failed"),
@@ -89,6 +105,8 @@ def _domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
         if isinstance(exc, cls):
             errors = exc.errors if isinstance(exc, RuleViolation) else None
             headers = {"WWW-Authenticate": 'Bearer realm="jointip"'} if status == 401 else None
+            if isinstance(exc, TooManyRequests):
+                headers = {"Retry-After": str(exc.retry_after)}
             return problem(status, slug, exc.detail, title=exc.title, errors=errors, headers=headers)
     return problem(400, "bad-request", exc.detail, title=exc.title)
 

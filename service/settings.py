@@ -10,6 +10,7 @@ from pathlib import Path
 from workflows import FieldError, RuleViolation
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MIN_SECRET_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,14 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
     migrate_on_start: bool = True
+    # Signs mailable download links and the portal's CSRF tokens. Every worker and host must share
+    # it (``jointip serve`` keeps one in the data dir when the environment gives none); None: a
+    # random secret per process, for tests and one-off apps.
+    secret_key: str | None = None
+    # The address users reach the service at (https://jointip.example), for links in mail; None:
+    # taken from the request.
+    public_url: str | None = None
+    session_hours: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,7 +78,16 @@ class Settings:
                 o.strip() for o in env.get("JOINTIP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             log_level=log_level,
+            secret_key=env.get("JOINTIP_SECRET_KEY") or None,
+            public_url=(env.get("JOINTIP_PUBLIC_URL") or "").strip().rstrip("/") or None,
+            session_hours=integer("JOINTIP_SESSION_HOURS", 8, 1, 24 * 30),
         )
+        if settings.secret_key is not None and len(settings.secret_key) < MIN_SECRET_LENGTH:
+            errors.append(
+                FieldError("JOINTIP_SECRET_KEY", f"must be at least {MIN_SECRET_LENGTH} characters")
+            )
+        if settings.public_url is not None and not settings.public_url.startswith(("http://", "https://")):
+            errors.append(FieldError("JOINTIP_PUBLIC_URL", "must start with http:// or https://"))
         if settings.bootstrap_key is not None and len(settings.bootstrap_key) < 16:
             errors.append(FieldError("JOINTIP_BOOTSTRAP_KEY", "must be at least 16 characters"))
         if errors:

@@ -20,6 +20,9 @@ from litestar.testing import AsyncTestClient
 from db import embedded_postgres, migrate
 from service import Settings, create_app
 from tests.support.factories import OPERATOR_KEY, EngagementApi
+from tests.support.portal import Portal
+
+TEST_SECRET = "test-secret-for-links-and-forms-0123456789"
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +45,9 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20)
+    return Settings(
+        database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20, secret_key=TEST_SECRET
+    )
 
 
 class TestClock:
@@ -100,3 +105,11 @@ async def clean_db(db: asyncpg.Connection) -> asyncpg.Connection:
 @pytest.fixture
 def api(client: AsyncTestClient) -> EngagementApi:  # type: ignore[type-arg]
     return EngagementApi(client)
+
+
+@pytest.fixture
+def portal(client: AsyncTestClient) -> Iterator[Portal]:  # type: ignore[type-arg]
+    """The portal through the shared client; its cookies (session, CSRF) never outlive the test."""
+    client.cookies.clear()
+    yield Portal(client)
+    client.cookies.clear()

@@ -1,4 +1,4 @@
-"""Must-show 4: every engagement route, with a foreign organisation's key, answers 404 (generated from the app)."""
+"""Every engagement route, API and portal, answers 404 to a foreign organisation (generated from the app)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,44 @@ import asyncpg
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.support.factories import OPERATOR_KEY, EngagementApi, bearer, proposal_body
+from tests.support.factories import OPERATOR_KEY, EngagementApi, bearer, proposal_body, walk_to_approved
+from tests.support.portal import Portal
 
-SAMPLE_PARAMS = {"revision": "1", "action": "accept_proposal", "n": "1", "key": "m1", "id": None}
+SAMPLE_PARAMS = {
+    "revision": "1",
+    "action": "accept_proposal",
+    "n": "1",
+    "key": "m1",
+    "id": None,
+    "link_id": "00000000-0000-4000-8000-000000000001",
+}
 _PARAM = re.compile(r"\{(?P<name>\w+)(?::\w+)?\}")
 
 
-def engagement_routes(client: AsyncTestClient) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+def engagement_routes(
+    client: AsyncTestClient,  # type: ignore[type-arg]
+    *,
+    prefix: str = "/api/",
+    params: tuple[str, ...] = ("{engagement_id",),
+) -> list[tuple[str, str]]:
+    """Every (method, path) under ``prefix`` whose path names an engagement (or a contract of one)."""
     found = []
     for route in client.app.routes:
-        if "{engagement_id" not in route.path:
+        if not route.path.startswith(prefix) or not any(p in route.path for p in params):
             continue
         for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
             found.append((method, route.path))
     return found
 
 
-def fill(path: str, engagement_id: str) -> str:
+def fill(path: str, engagement_id: str, contract_id: str = "") -> str:
     def value(match: re.Match[str]) -> str:
         name = match["name"]
-        return engagement_id if name == "engagement_id" else SAMPLE_PARAMS.get(name) or "1"
+        if name == "engagement_id":
+            return engagement_id
+        if name in ("contract_id", "other_id"):
+            return contract_id
+        return SAMPLE_PARAMS.get(name) or "1"
 
     return _PARAM.sub(value, path)
 
@@ -58,6 +76,46 @@ async def test_every_engagement_route_is_404_for_strangers(
             )
             assert r.status_code == 404, (who, method, url, r.status_code, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetchval("select count(*) from audit_events") == before
+
+
+async def test_every_contract_route_is_404_for_strangers(api: EngagementApi, db: asyncpg.Connection) -> None:
+    p = await api.parties()
+    _, contract = await walk_to_approved(api, p)
+    routes = engagement_routes(api.client, params=("{contract_id",))
+    assert len(routes) >= 8, routes  # read, document, compare, reviews, links x4
+    before = await db.fetchval("select count(*) from audit_events")
+    for key in (p.stranger.admin_key, OPERATOR_KEY):
+        for method, path in routes:
+            url = fill(path, "", contract["id"])
+            r = await api.client.request(
+                method, url, json={} if method == "POST" else None, headers=bearer(key)
+            )
+            assert r.status_code == 404, (method, url, r.status_code, r.text)
+    assert await db.fetchval("select count(*) from audit_events") == before
+
+
+async def test_every_portal_page_of_an_engagement_is_a_404_page_for_strangers(
+    api: EngagementApi, portal: Portal, db: asyncpg.Connection
+) -> None:
+    p = await api.parties()
+    eid, contract = await walk_to_approved(api, p)
+    routes = engagement_routes(api.client, prefix="/portal", params=("{engagement_id", "{contract_id"))
+    assert len(routes) >= 8, routes  # page, approve, request changes, compare, document, redline, links x2
+    before = await db.fetchval("select count(*) from audit_events")
+    await portal.signed_in(p.stranger.admin_key)
+    for method, path in routes:
+        url = fill(path, eid, contract["id"])
+        if method == "POST":
+            r = await portal.post(
+                url, {"document_sha256": contract["sha256"], "comment": "x", "expires_in_days": "7"}
+            )
+        else:
+            r = await api.client.get(url, params={"from": contract["id"], "to": contract["id"]})
+        assert r.status_code == 404, (method, url, r.status_code, r.text[:300])
+        assert r.headers["content-type"].startswith("text/html")
+        assert "Not Found" in r.text or "not found" in r.text
+        assert p.vendor.body["name"] not in r.text
     assert await db.fetchval("select count(*) from audit_events") == before
 
 

@@ -14,8 +14,10 @@ from workflows import Signatories
 
 
 async def test_shipped_migrations_are_numbered_in_order() -> None:
-    shipped = shipped_migrations()
-    assert [m.version for m in shipped] == list(range(1, len(shipped) + 1))
+    # Numbers are unique and increasing; gaps are allowed (parallel branches reserve numbers).
+    versions = [m.version for m in shipped_migrations()]
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))
 
 
 async def test_concurrent_starters_apply_each_migration_once(

@@ -158,3 +158,44 @@ def test_two_workers_share_one_embedded_server(tmp_path: Path) -> None:
     text = log.read_text()
     assert text.count("migrations: applied") == 1, text
     assert wait_no_postgres(data_dir) == []
+
+
+def test_portal_sessions_forms_and_the_sign_in_limit_hold_across_workers(tmp_path: Path) -> None:
+    """Sessions, CSRF tokens and failed sign-ins are shared by every worker: a fresh connection may
+    reach either process, and each request must still be recognised (and counted)."""
+    import re
+
+    data_dir = tmp_path / "data"
+    log = tmp_path / "portal-workers.log"
+    with serving(base_env(JOINTIP_DATA_DIR=str(data_dir)), "--workers", "2", log=log) as (base, _):
+        admin = bearer(OPERATOR_KEY)
+        org = httpx.post(
+            base + "/api/v1/organisations", json=organisation_body("legal"), headers=admin
+        ).json()
+        key = httpx.post(
+            base + f"/api/v1/organisations/{org['id']}/api-keys",
+            json={"name": "Reviewer", "role": "admin"},
+            headers=admin,
+        ).json()["key"]
+        fresh = {"Connection": "close"}  # a new connection each time: the kernel picks the worker
+        with httpx.Client(base_url=base, headers=fresh) as browser:
+            form = browser.get("/portal/sign-in")
+            token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+            assert token
+            signed_in = browser.post(
+                "/portal/sign-in", data={"api_key": key, "_csrf_token": token.group(1), "next": "/portal"}
+            )
+            assert signed_in.status_code == 303, signed_in.text
+            for _ in range(12):
+                assert browser.get("/portal", follow_redirects=False).status_code == 200
+            statuses = [  # the same form token, checked by whichever worker gets it
+                browser.post(
+                    "/portal/sign-in", data={"api_key": "jtp_wrong", "_csrf_token": token.group(1)}
+                ).status_code
+                for _ in range(6)
+            ]
+            assert statuses == [401] * 5 + [429]  # one limit for all workers
+    secret = data_dir / "secret_key"
+    assert secret.exists()
+    assert secret.stat().st_mode & 0o077 == 0
+    assert "no JOINTIP_SECRET_KEY" not in log.read_text()

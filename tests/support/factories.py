@@ -190,6 +190,24 @@ async def walk_to_approved(
     return str(e["id"]), dict(contract)
 
 
+async def walk_to_in_review(
+    api: EngagementApi, p: Parties, model: str = "joint", **engagement: Any
+) -> tuple[str, dict[str, Any]]:
+    """An engagement whose contract version 1 waits for the reviewer; (engagement id, contract metadata)."""
+    e = await api.create_engagement(p, **engagement)
+    await api.propose(e["id"], p.vendor.admin_key, proposal_body(model))
+    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
+    assert (
+        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
+    ).status_code == 200
+    assert (await api.act(e["id"], "generate_contract", p.vendor.admin_key)).status_code == 200
+    assert (await api.act(e["id"], "submit_for_review", p.vendor.admin_key)).status_code == 200
+    versions = await api.client.get(
+        f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
+    )
+    return str(e["id"]), dict(versions.json()["items"][-1])
+
+
 async def walk_to_signed(api: EngagementApi, p: Parties, body: dict[str, Any] | None = None) -> str:
     """... -> approved -> signed by both; returns the engagement id."""
     eid, contract = await walk_to_approved(api, p, body)
