@@ -36,4 +36,4 @@ async def fire_action(
     snapshot = await engagement_snapshot(conn, row)
     decision = decide(snapshot, actor_for(caller, row), action, data, citable=citable_clauses())
     updated = await apply_engagement_decision(conn, caller, row, decision)
-    return view(caller, updated)  # available_actions needs only state and signers
+    return await view(conn, caller, updated)

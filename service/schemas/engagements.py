@@ -9,7 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from service.schemas.common import Input
-from workflows import Advisory, Funding, IpTerms, MilestoneInput
+from workflows import Advisory, Availability, Funding, IpTerms, MilestoneInput
 
 Currency = Literal["EUR", "NOK"]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
@@ -48,7 +48,7 @@ class Engagement(msgspec.Struct, kw_only=True):
     version: int
     created_at: datetime
     updated_at: datetime
-    available_actions: list[str]
+    available_actions: list[Availability]
 
 
 class Proposal(msgspec.Struct, kw_only=True):

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from workflows import Availability
+
 
 class Delivery(msgspec.Struct, kw_only=True):
     id: UUID
@@ -42,4 +44,4 @@ class Milestone(msgspec.Struct, kw_only=True):
     paid_total: Decimal
     deliveries: list[Delivery]
     payments: list[Payment]
-    available_actions: list[str]
+    available_actions: list[Availability]
