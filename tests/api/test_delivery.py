@@ -348,6 +348,16 @@ async def test_milestone_routes_are_404_for_strangers_and_bad_input_is_named(api
     assert date.today().year >= 2026
 
 
+async def test_a_dual_licensed_component_passes_a_permissive_policy(api: EngagementApi) -> None:
+    w = await signed(api, milestones=1)  # the factory policy allows MIT, Apache-2.0, BSD-3-Clause
+    await w.act("m1", "start", "vendor")
+    dual = [{"name": "serde", "version": "1.0.210", "licence": "MIT OR Apache-2.0"}]
+    r = await w.deliver("m1", components=dual)
+    assert r.status_code == 201, r.text
+    assert r.json()["components"] == dual
+    assert r.json()["needs_approval"] == []
+
+
 async def test_an_engagement_action_counts_milestones_deemed_accepted(api: EngagementApi, clock: Any) -> None:
     w = await signed(api, "joint", milestones=2)
     for key in ("m1", "m2"):
