@@ -23,6 +23,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from db import create_pool, idempotency, migrate
 from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
+from service.controllers.clauses import ClauseController
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.events import EventController
@@ -99,6 +100,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ProposalController,
             EventController,
             ContractController,
+            ClauseController,
             MilestoneController,
             WorkflowController,
         ],

@@ -26,7 +26,14 @@ from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
 from service.schemas.common import Page, shaped
-from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
+from service.schemas.contracts import (
+    CitableClause,
+    Comparison,
+    ContractVersion,
+    Review,
+    SignatureRecord,
+    Signatures,
+)
 from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
 from workflows import (
@@ -155,3 +162,22 @@ async def engagement_signatures(conn: Connection, caller: Caller, engagement_id:
         signatures=[shaped(r, SignatureRecord) for r in rows],
         record=await contracts.signature_record(conn, engagement_id),
     )
+
+
+def clause_catalogue(template: str | None) -> Page[CitableClause]:
+    """The parts and clauses of the contract template, which review comments cite by id."""
+    library = load_library()
+    if template is not None and template != library.template_id:
+        raise NotFound(f"template {template!r} not found; this service uses {library.template_id!r}")
+    items = [
+        CitableClause(
+            id=clause_id,
+            kind="part" if clause_id == part else "clause",
+            part=part,
+            heading=heading,
+            template_id=library.template_id,
+            template_version=library.template_version,
+        )
+        for clause_id, part, heading in library.headings()
+    ]
+    return Page(items=items, next_cursor=None)

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 from contract_templates import ClauseChange
 
@@ -52,3 +53,14 @@ class SignatureRecord(msgspec.Struct, kw_only=True):
 class Signatures(msgspec.Struct, kw_only=True):
     signatures: list[SignatureRecord]
     record: dict[str, Any] | None
+
+
+class CitableClause(msgspec.Struct, kw_only=True):
+    id: Annotated[
+        str, Meta(description="what a clause comment's `clause_id` names", examples=["results_ip.joint"])
+    ]
+    kind: Literal["part", "clause"]
+    part: str
+    heading: str | None
+    template_id: str
+    template_version: str
