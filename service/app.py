@@ -35,6 +35,7 @@ from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
+from service.http import require_json_body
 from service.idempotency import IdempotencyMiddleware
 from service.responses import JsonResponse
 from service.settings import Settings
@@ -44,9 +45,16 @@ log = logging.getLogger("jointip")
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems."""
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems.
+
+    With CORS on, every response also says ``Vary: Origin``: the CORS headers depend on the request's
+    origin, so a shared cache must not hand one origin's response to another (or to a same-origin page).
+    """
 
     scopes = (ScopeType.HTTP,)
+
+    def __init__(self, vary_origin: bool = False) -> None:
+        self.vary_origin = vary_origin
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
@@ -59,7 +67,10 @@ class RequestIdMiddleware(ASGIMiddleware):
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", rid.encode()))
+                if self.vary_origin and not any(k.lower() == b"vary" for k, _ in headers):
+                    headers.append((b"vary", b"Origin"))
             await send(message)
 
         await next_app(scope, receive, send_with_id)
@@ -89,6 +100,43 @@ def _lifespan(settings: Settings) -> Any:
     return lifespan
 
 
+#: Response headers a browser client must be able to read (CORS hides all others from ``fetch``).
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Content-Disposition",
+    "Repr-Digest",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+]
+ALLOWED_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+
+
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the configured origins only, with the methods the API uses and the headers it sends."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+        allow_headers=ALLOWED_REQUEST_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     api = Router(
         path=API_PREFIX,
@@ -105,6 +153,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             WorkflowController,
         ],
         middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
+        before_request=require_json_body,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
     )
@@ -117,9 +166,9 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,
-        middleware=[RequestIdMiddleware(), metrics.middleware],
+        middleware=[RequestIdMiddleware(vary_origin=bool(settings.cors_origins)), metrics.middleware],
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(
             title="jointip",
             version="1.0.0",

@@ -9,7 +9,8 @@ from db.types import Connection
 from service.auth import Caller
 from service.contracts import citable_clauses
 from service.decisions import apply_engagement_decision
-from service.engagements import parse_if_match, view
+from service.engagements import view
+from service.http import parse_if_match
 from service.milestones import settle_deemed_acceptances
 from service.schemas.engagements import Engagement
 from service.snapshots import engagement_snapshot
@@ -29,7 +30,7 @@ async def fire_action(
     """Run inside a transaction: the row lock serialises concurrent actions on one engagement."""
     expected = parse_if_match(if_match)
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    check_version(row.version, expected)
+    check_version(row.version, None if expected == "*" else expected)
     # Milestones whose acceptance period ran out count as accepted for this action's guards.
     if await settle_deemed_acceptances(conn, row, now):
         row = await visible_engagement(conn, caller, engagement_id, lock=True)

@@ -14,6 +14,7 @@ from db.types import Connection
 from service.audit import append_event
 from service.auth import Caller
 from service.errors import PreconditionRequired
+from service.http import parse_if_match
 from service.pagination import decode_cursor, next_cursor
 from service.responses import json_text
 from service.schemas.common import Page, shaped
@@ -23,7 +24,6 @@ from service.tenancy import actor_for, parties_of, visible_engagement
 from workflows import (
     EngagementState,
     PartyLookup,
-    PreconditionFailed,
     RuleViolation,
     available_actions,
     check_creator,
@@ -77,24 +77,14 @@ async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) 
     return await view(conn, caller, await visible_engagement(conn, caller, engagement_id))
 
 
-def parse_if_match(header: str | None) -> int | None:
-    """``If-Match: "7"`` (or ``W/"7"``) -> 7; anything else is a 412, never a guess."""
-    if header is None:
-        return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed(f"If-Match {header!r} is not an ETag this service issued")
-    return int(tag)
-
-
 async def patch_engagement(
     conn: Connection, caller: Caller, engagement_id: UUID, data: EngagementPatch, if_match: str | None
 ) -> Engagement:
     expected = parse_if_match(if_match)
     if expected is None:
-        raise PreconditionRequired("PATCH needs If-Match with the engagement's ETag")
+        raise PreconditionRequired("PATCH needs If-Match with the engagement's ETag (or *)")
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    check_version(row.version, expected)
+    check_version(row.version, None if expected == "*" else expected)
     swaps_reviewer = data.reviewer_id is not msgspec.UNSET and data.reviewer_id != row.reviewer_id
     check_edit(row.state, parties_of(row, caller.organisation_id), swaps_reviewer=swaps_reviewer)
     named = {"reviewer_id": data.reviewer_id} if isinstance(data.reviewer_id, UUID) else {}

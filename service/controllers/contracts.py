@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from litestar import Controller, Response, get
-from litestar.params import FromPath, HeaderParameter
+from litestar import Controller, Response, get, head
+from litestar.params import FromPath
 
 from contract_templates import MEDIA_TYPE
 from service import contracts
+from service.controllers.params import IfNoneMatch
 from service.deps import Conn, CurrentCaller
+from service.http import none_match
+from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.contracts import Comparison, ContractVersion, Review
 from service.tenancy import engagement_guard
@@ -19,6 +21,16 @@ def content_disposition(filename: str) -> str:
     """RFC 6266: an ASCII ``filename`` fallback and the exact name as UTF-8 ``filename*``."""
     fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download_headers(download: contracts.Download) -> dict[str, str]:
+    """What every download carries: its hash as ETag and Repr-Digest, and its file name."""
+    return {
+        "ETag": f'"{download.sha256}"',
+        "Cache-Control": "private, max-age=0, must-revalidate",
+        "Content-Disposition": content_disposition(download.filename),
+        "Repr-Digest": contracts.repr_digest(download.sha256),
+    }
 
 
 class ContractController(Controller):
@@ -34,27 +46,32 @@ class ContractController(Controller):
         "/{contract_id:uuid}/document",
         operation_id="downloadContract",
         media_type=MEDIA_TYPE,
-        summary="The MEDIA_TYPE, with ETag = its SHA-256 and Repr-Digest",
+        summary="Download a contract version as DOCX",
     )
     async def document(
         self,
         conn: Conn,
         caller: CurrentCaller,
         contract_id: FromPath[UUID],
-        if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
+        if_none_match: IfNoneMatch = None,
     ) -> Response[bytes]:
+        """The DOCX of one contract version. `ETag` is its SHA-256 (so `If-None-Match` gives 304),
+        `Repr-Digest` the same hash in RFC 9530 form, `Content-Disposition` its file name."""
         download = await contracts.contract_document(conn, caller, contract_id)
-        etag = f'"{download.sha256}"'
-        headers = {"ETag": etag, "Cache-Control": "private, max-age=0, must-revalidate"}
-        if if_none_match and (
-            if_none_match.strip() == "*" or etag in [t.strip() for t in if_none_match.split(",")]
-        ):
-            return Response(b"", status_code=304, headers=headers, media_type=MEDIA_TYPE)
-        headers |= {
-            "Content-Disposition": content_disposition(download.filename),
-            "Repr-Digest": contracts.repr_digest(download.sha256),
-        }
+        headers = download_headers(download)
+        if none_match(if_none_match, headers["ETag"]):
+            cached = {k: headers[k] for k in ("ETag", "Cache-Control")}
+            return Response(b"", status_code=304, headers=cached, media_type=MEDIA_TYPE)
         return Response(download.content, media_type=MEDIA_TYPE, headers=headers)
+
+    @head("/{contract_id:uuid}/document", operation_id="headContract", media_type=MEDIA_TYPE)
+    async def document_head(
+        self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID]
+    ) -> Response[None]:
+        """The headers `GET` would send (`ETag`, `Content-Length`, `Repr-Digest`, ...), without the DOCX."""
+        download = await contracts.contract_document(conn, caller, contract_id)
+        headers = download_headers(download) | {"Content-Length": str(len(download.content))}
+        return JsonResponse(None, media_type=MEDIA_TYPE, headers=headers)
 
     @get("/{contract_id:uuid}/compare/{other_id:uuid}", operation_id="compareContracts")
     async def compare(

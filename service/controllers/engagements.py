@@ -9,8 +9,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from service import contracts as contract_ops
 from service import engagement_actions, engagements
-from service.controllers.params import PAGING, EngagementId, IfMatch, Paging
+from service.controllers.params import PAGING, EngagementId, IfMatch, IfNoneMatch, Paging, not_modified
 from service.deps import Conn, CurrentCaller
+from service.http import none_match
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
@@ -19,8 +20,12 @@ from service.tenancy import engagement_guard
 from workflows import ActionInput
 
 
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
 def with_etag(engagement: Engagement, status_code: int = 200) -> JsonResponse[Engagement]:
-    headers = {"ETag": f'"{engagement.version}"'}
+    headers = {"ETag": etag(engagement.version)}
     if status_code == 201:
         headers["Location"] = f"/api/v1/engagements/{engagement.id}"
     return JsonResponse(engagement, status_code=status_code, headers=headers)
@@ -62,9 +67,16 @@ class EngagementController(Controller):
 
     @get("/{engagement_id:uuid}", operation_id="getEngagement")
     async def read(
-        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        if_none_match: IfNoneMatch = None,
     ) -> JsonResponse[Engagement]:
-        return with_etag(await engagements.get_engagement(conn, caller, engagement_id))
+        engagement = await engagements.get_engagement(conn, caller, engagement_id)
+        if none_match(if_none_match, etag(engagement.version)):
+            return not_modified(etag(engagement.version), Engagement)
+        return with_etag(engagement)
 
     @patch("/{engagement_id:uuid}", operation_id="patchEngagement")
     async def update(

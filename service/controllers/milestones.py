@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
-from litestar import Controller, Response, get, post
+from litestar import Controller, Response, get, head, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from contract_templates import MEDIA_TYPE
+from db.types import Connection
 from service import deliveries, milestones, results
+from service.auth import Caller
 from service.controllers.contracts import content_disposition
 from service.controllers.params import EngagementId
 from service.deps import Conn, CurrentCaller
@@ -68,26 +72,48 @@ class MilestoneController(Controller):
                 conn, caller, engagement_id, key, action, data or MilestoneActionInput(), state.clock()
             )
 
-    @get(
-        "/results",
-        operation_id="getResultsRegister",
-        summary="The IP results register; ?format=docx for the schedule",
-        responses=None,
-    )
+    @get("/results", operation_id="getResultsRegister", summary="The IP results register (JSON, or DOCX)")
     async def results(
         self,
         conn: Conn,
         caller: CurrentCaller,
         state: State,
         engagement_id: EngagementId,
-        fmt: Annotated[Literal["json", "docx"], QueryParameter(name="format")] = "json",
+        fmt: ResultsFormat = "json",
     ) -> Response[Page[ResultEntry]] | Response[bytes]:
-        if fmt == "docx":
-            document, filename = await results.results_schedule(conn, caller, engagement_id, state.clock())
-            return Response(
-                document,
-                media_type=MEDIA_TYPE,
-                headers={"Content-Disposition": content_disposition(filename)},
-            )
-        entries = await results.results_register(conn, caller, engagement_id, state.clock())
-        return JsonResponse(Page(items=entries, next_cursor=None))  # one entry per milestone: never paged
+        """One entry per milestone: who owns its results, with which licences, from when, and the
+        audit event that vested them. `?format=docx` gives the same register as a DOCX schedule."""
+        return await _results(conn, caller, engagement_id, fmt, state.clock())
+
+    @head("/results", operation_id="headResultsRegister")
+    async def results_head(
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        state: State,
+        engagement_id: EngagementId,
+        fmt: ResultsFormat = "json",
+    ) -> Response[None]:
+        """The headers `GET` would send (`Content-Type`, `Content-Length`, `Content-Disposition`), no body."""
+        full = await _results(conn, caller, engagement_id, fmt, state.clock())
+        body = full.render(full.content, full.media_type)  # type: ignore[arg-type]
+        headers = dict(full.headers) | {"Content-Length": str(len(body))}
+        return JsonResponse(None, media_type=full.media_type, headers=headers)
+
+
+ResultsFormat = Annotated[
+    Literal["json", "docx"], QueryParameter(name="format", description="json (default) or docx")
+]
+
+
+async def _results(
+    conn: Connection, caller: Caller, engagement_id: UUID, fmt: str, now: datetime
+) -> Response[Page[ResultEntry]] | Response[bytes]:
+    if fmt == "docx":
+        document, filename = await results.results_schedule(conn, caller, engagement_id, now)
+        return Response(
+            document, media_type=MEDIA_TYPE, headers={"Content-Disposition": content_disposition(filename)}
+        )
+    entries = await results.results_register(conn, caller, engagement_id, now)
+    # One entry per milestone: never paged.
+    return JsonResponse(Page(items=entries, next_cursor=None), media_type="application/json")

@@ -371,3 +371,19 @@ async def test_an_engagement_action_counts_milestones_deemed_accepted(api: Engag
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "accepted"
     assert {m["state"] for m in await w.milestones()} == {"accepted"}
+
+
+async def test_head_on_the_results_register_in_both_formats(api: EngagementApi) -> None:
+    w = await signed(api, milestones=1)
+    url = f"/api/v1/engagements/{w.eid}/results"
+    key = bearer(w.p.startup.admin_key)
+    for fmt in ("json", "docx"):
+        get = await api.client.get(url, params={"format": fmt}, headers=key)
+        head = await api.client.head(url, params={"format": fmt}, headers=key)
+        assert (get.status_code, head.status_code) == (200, 200)
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        if fmt == "json":  # a DOCX's zip dates follow the clock, so only the JSON length is stable
+            assert head.headers["content-length"] == str(len(get.content))
+        else:
+            assert head.headers["content-disposition"] == get.headers["content-disposition"]
