@@ -20,7 +20,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from db import create_pool, idempotency, migrate
+from db import create_pool, idempotency, kv_store, migrate
 from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
 from service.controllers.clauses import ClauseController
@@ -37,6 +37,7 @@ from service.deps import provide_caller, provide_conn
 from service.errors import exception_to_problem
 from service.http import require_json_body
 from service.idempotency import IdempotencyMiddleware
+from service.ratelimit import PostgresStore, per_key_limit
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -92,6 +93,7 @@ def _lifespan(settings: Settings) -> Any:
                     await migrate(conn)
             async with pool.acquire() as conn:
                 await idempotency.purge_expired(conn)
+                await kv_store.purge_expired(conn)
             app.state.pool = pool
             yield
         finally:
@@ -152,17 +154,27 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             MilestoneController,
             WorkflowController,
         ],
-        middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
+        middleware=[
+            ApiKeyMiddleware,
+            *(
+                [per_key_limit(settings.rate_limit_per_minute).middleware]
+                if settings.rate_limit_per_minute
+                else []
+            ),
+            IdempotencyMiddleware(),
+        ],
         before_request=require_json_body,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
     )
     # group_path: label requests by route template, not by id, so series stay bounded.
     metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
+    state = State({"settings": settings, "clock": clock})
     return Litestar(
         route_handlers=[HealthController, PrometheusController, api],
         lifespan=[_lifespan(settings)],
-        state=State({"settings": settings, "clock": clock}),
+        state=state,
+        stores={"rate_limit": PostgresStore(state)},
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,

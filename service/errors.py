@@ -119,6 +119,10 @@ def _http_problem(exc: HTTPException) -> Response[dict[str, Any]]:
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="jointip"')
+    if status == 429 and "Retry-After" not in headers and "RateLimit-Reset" in headers:
+        headers["Retry-After"] = headers[
+            "RateLimit-Reset"
+        ]  # Litestar's limiter sends only the draft's header
     return problem(status, slug, detail, headers=headers or None)
 
 

@@ -28,6 +28,8 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
     migrate_on_start: bool = True
+    rate_limit_per_minute: int = 600  # requests per API key; 0: no limit
+    auth_failures_per_minute: int = 20  # failed authentications per client address; 0: no limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,6 +71,8 @@ class Settings:
                 o.strip() for o in env.get("JOINTIP_CORS_ORIGINS", "").split(",") if o.strip()
             ),
             log_level=log_level,
+            rate_limit_per_minute=integer("JOINTIP_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
+            auth_failures_per_minute=integer("JOINTIP_AUTH_FAILURES_PER_MINUTE", 20, 0, 1_000_000),
         )
         if settings.bootstrap_key is not None and len(settings.bootstrap_key) < 16:
             errors.append(FieldError("JOINTIP_BOOTSTRAP_KEY", "must be at least 16 characters"))
