@@ -10,8 +10,10 @@ from tests.support.databases import fresh_database
 
 
 async def test_shipped_migrations_are_numbered_in_order() -> None:
-    shipped = shipped_migrations()
-    assert [m.version for m in shipped] == list(range(1, len(shipped) + 1))
+    # Strictly increasing from 1; gaps are allowed (parallel branches are each given a number).
+    versions = [m.version for m in shipped_migrations()]
+    assert versions[0] == 1
+    assert versions == sorted(set(versions))
 
 
 async def test_concurrent_starters_apply_each_migration_once(
