@@ -15,7 +15,7 @@ from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
 from service.schemas.common import Page
-from service.schemas.events import AuditEvent, ChainReport
+from service.schemas.events import AuditEvent, ChainReport, EventActor
 from service.tenancy import visible_engagement
 from workflows import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
 
@@ -89,7 +89,7 @@ def _wire(event: ChainEvent) -> AuditEvent:
     return AuditEvent(
         seq=event.seq,
         type=event.type,
-        actor=event.actor if event.actor is not None else "system",
+        actor=msgspec.convert(event.actor, EventActor) if event.actor is not None else "system",
         at=event.at,
         payload=event.payload,
         prev_hash=event.prev_hash,

@@ -13,6 +13,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from db import api_keys
+from db.api_keys import Role
 from db.types import Connection
 from service import ratelimit
 from service.errors import Unauthorized
@@ -25,7 +26,7 @@ KEY_PREFIX = "jtp_"
 class Caller:
     key_id: UUID | None  # None only for the bootstrap operator key, which is not stored
     name: str
-    role: str  # admin | member | operator
+    role: Role
     organisation_id: UUID | None
     organisation_kind: str | None = None
 

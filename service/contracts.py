@@ -33,6 +33,7 @@ from service.schemas.contracts import (
     Review,
     SignatureRecord,
     Signatures,
+    SignedRecord,
 )
 from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
@@ -148,10 +149,7 @@ async def compare(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
 
 async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> Page[Review]:
     await visible_contract(conn, caller, contract_id)
-    items = [
-        shaped(r, Review, clause_comments=[msgspec.structs.asdict(c) for c in r.clause_comments])
-        for r in await contracts.reviews(conn, contract_id)
-    ]
+    items = [shaped(r, Review) for r in await contracts.reviews(conn, contract_id)]
     return Page(items=items, next_cursor=None)
 
 
@@ -160,7 +158,7 @@ async def engagement_signatures(conn: Connection, caller: Caller, engagement_id:
     rows = await contracts.signatures(conn, engagement_id)
     return Signatures(
         signatures=[shaped(r, SignatureRecord) for r in rows],
-        record=await contracts.signature_record(conn, engagement_id),
+        record=msgspec.convert(await contracts.signature_record(conn, engagement_id), SignedRecord | None),
     )
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-import msgspec
-
 from db import engagements, milestones
 from db.engagements import EngagementRow
 from db.milestones import DeliveryRow, MilestoneRow
@@ -83,8 +81,8 @@ def delivery_view(d: DeliveryRow) -> Delivery:
         artifact_uri=d.artifact_uri,
         checksum=d.checksum,
         notes=d.notes,
-        components=msgspec.to_builtins(d.components),
-        advisories=msgspec.to_builtins(d.advisories),
+        components=list(d.components),
+        advisories=list(d.advisories),
         needs_approval=list(d.needs_approval),
         approved_at=d.approved_at,
         created_at=d.created_at,
@@ -108,7 +106,7 @@ async def _milestone_view(
         due_date=m.due_date,
         fee=m.fee,
         acceptance_days=m.acceptance_days,
-        state=m.state.value,
+        state=m.state,
         submitted_at=m.submitted_at,
         paid_total=m.paid_total,
         deliveries=[delivery_view(d) for d in await milestones.deliveries(conn, row.id, m.key)],

@@ -17,7 +17,7 @@ from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
 from service.tenancy import engagement_guard
-from workflows import ActionInput
+from workflows import ActionInput, EngagementState
 
 
 def etag(version: int) -> str:
@@ -50,7 +50,7 @@ class EngagementController(Controller):
         conn: Conn,
         caller: CurrentCaller,
         state_filter: Annotated[
-            str | None, QueryParameter(name="state", description="only this state")
+            EngagementState | None, QueryParameter(name="state", description="only engagements in this state")
         ] = None,
         counterparty_id: FromQuery[UUID | None] = None,
         *,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, get
 
 from service.schemas.engagements import Workflow
@@ -13,6 +14,4 @@ class WorkflowController(Controller):
     @get("/", operation_id="getWorkflow", summary="States, actions with roles, and a Mermaid diagram")
     async def workflow(self) -> Workflow:
         described = describe_workflow()
-        return Workflow(
-            states=described["states"], actions=described["actions"], mermaid=described["mermaid"]
-        )
+        return msgspec.convert(described, Workflow)

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from workflows import Availability
+from workflows import Advisory, Availability, ComponentInput, MilestoneState
 
 
 class Delivery(msgspec.Struct, kw_only=True):
@@ -16,8 +15,8 @@ class Delivery(msgspec.Struct, kw_only=True):
     artifact_uri: str
     checksum: str
     notes: str | None
-    components: list[dict[str, Any]]
-    advisories: list[dict[str, Any]]
+    components: list[ComponentInput]
+    advisories: list[Advisory]
     needs_approval: list[str]
     approved_at: datetime | None
     created_at: datetime
@@ -39,7 +38,7 @@ class Milestone(msgspec.Struct, kw_only=True):
     due_date: date
     fee: Decimal
     acceptance_days: int
-    state: str
+    state: MilestoneState
     submitted_at: datetime | None
     paid_total: Decimal
     deliveries: list[Delivery]
