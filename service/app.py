@@ -15,7 +15,6 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -34,9 +33,11 @@ from service.controllers.organisations import ApiKeyController, OrganisationCont
 from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
+from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
 from service.http import require_json_body
 from service.idempotency import IdempotencyMiddleware
+from service.openapi import DecimalSchemaPlugin
 from service.ratelimit import PostgresStore, per_key_limit
 from service.responses import JsonResponse
 from service.settings import Settings
@@ -186,13 +187,15 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             version="1.0.0",
             description="Joint-IP MVP development engagements between Lithuanian vendors and Norwegian start-ups.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            use_handler_docstrings=True,
+            render_plugins=[SwaggerUI(path=["/", "/swagger"]), OpenApiJson()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API key")
                 }
             ),
         ),
+        plugins=[DecimalSchemaPlugin()],
         logging_config=None,  # logging is configured once, at the entry point
         debug=False,
     )

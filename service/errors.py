@@ -167,7 +167,13 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 
 def exception_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """The single exception handler registered on the app."""
+    """The single exception handler registered on the app; every problem carries the request id."""
+    response = _problem_for(request, exc)
+    response.content.setdefault("request_id", request_id(request))
+    return response
+
+
+def _problem_for(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, DomainError):
         return _domain_problem(exc)
     if isinstance(exc, ValidationException):

@@ -38,8 +38,9 @@ class ContractController(Controller):
     tags = ["contracts"]
     guards = [engagement_guard]
 
-    @get("/{contract_id:uuid}", operation_id="getContract")
+    @get("/{contract_id:uuid}", operation_id="getContract", summary="One contract version")
     async def read(self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID]) -> ContractVersion:
+        """A version's metadata: template, revision, SHA-256, size and review status."""
         return await contracts.get_contract(conn, caller, contract_id)
 
     @get(
@@ -64,7 +65,12 @@ class ContractController(Controller):
             return Response(b"", status_code=304, headers=cached, media_type=MEDIA_TYPE)
         return Response(download.content, media_type=MEDIA_TYPE, headers=headers)
 
-    @head("/{contract_id:uuid}/document", operation_id="headContract", media_type=MEDIA_TYPE)
+    @head(
+        "/{contract_id:uuid}/document",
+        operation_id="headContract",
+        media_type=MEDIA_TYPE,
+        summary="A contract version's download headers",
+    )
     async def document_head(
         self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID]
     ) -> Response[None]:
@@ -73,12 +79,19 @@ class ContractController(Controller):
         headers = download_headers(download) | {"Content-Length": str(len(download.content))}
         return JsonResponse(None, media_type=MEDIA_TYPE, headers=headers)
 
-    @get("/{contract_id:uuid}/compare/{other_id:uuid}", operation_id="compareContracts")
+    @get(
+        "/{contract_id:uuid}/compare/{other_id:uuid}",
+        operation_id="compareContracts",
+        summary="Clause-level differences between two versions",
+    )
     async def compare(
         self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID], other_id: FromPath[UUID]
     ) -> Comparison:
+        """Clauses added, removed or changed from `contract_id` to `other_id`, two versions of one
+        engagement, compared on the clause texts stored when each version was generated."""
         return await contracts.compare(conn, caller, contract_id, other_id)
 
-    @get("/{contract_id:uuid}/reviews", operation_id="listContractReviews")
+    @get("/{contract_id:uuid}/reviews", operation_id="listContractReviews", summary="Reviews of a version")
     async def reviews(self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID]) -> Page[Review]:
+        """The reviewer's decisions on this version, with comments per clause."""
         return await contracts.list_reviews(conn, caller, contract_id)
