@@ -275,6 +275,8 @@ def _per_action(
         op = copy.deepcopy(generic)
         op["parameters"] = [p for p in op["parameters"] if p["name"] != "action"]
         op["operationId"] = f"{prefix}{_camel(row.action)}"
+        if prefix == "fire":
+            op["tags"] = ["workflow"]
         roles = " or ".join(sorted(p.value for p in row.roles))
         sources = ", ".join(s.value for s in row.sources)
         to = row.to.value if row.to is not None else "the state it came from"
