@@ -35,7 +35,7 @@ from service.controllers.workflow import WorkflowController
 from service.deps import provide_caller, provide_conn
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
-from service.http import require_json_body
+from service.http import AllowHeaderMiddleware, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.openapi import DecimalSchemaPlugin
 from service.ratelimit import PostgresStore, per_key_limit
@@ -164,7 +164,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ),
             IdempotencyMiddleware(),
         ],
-        before_request=require_json_body,
+        before_request=check_request,
         dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
         security=[{"bearer": []}],
     )
@@ -179,7 +179,11 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: exception_to_problem},
         response_class=JsonResponse,
-        middleware=[RequestIdMiddleware(vary_origin=bool(settings.cors_origins)), metrics.middleware],
+        middleware=[
+            RequestIdMiddleware(vary_origin=bool(settings.cors_origins)),
+            AllowHeaderMiddleware(),
+            metrics.middleware,
+        ],
         request_max_body_size=settings.max_body_bytes,
         cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(

@@ -181,3 +181,33 @@ async def test_cors_exposes_the_headers_a_client_reads_and_varies_on_origin(
     assert preflight.headers["access-control-allow-methods"] == "DELETE, GET, HEAD, PATCH, POST"
     foreign = await cors_client.get("/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in foreign.headers
+
+
+async def test_options_lists_every_method_of_the_path(api: EngagementApi) -> None:
+    p = await api.parties()
+    e = await api.create_engagement(p)
+    for path, allowed in (
+        (f"/api/v1/engagements/{e['id']}/proposals", "GET, OPTIONS, POST"),
+        (f"/api/v1/organisations/{p.vendor.id}/api-keys", "GET, OPTIONS, POST"),
+        (f"/api/v1/engagements/{e['id']}", "GET, OPTIONS, PATCH"),
+    ):
+        r = await api.client.options(path)
+        assert r.status_code == 204
+        assert r.headers["allow"] == allowed, path
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("state=draft&state=signed", "state"),
+        ("state=null", "state"),
+        ("counterparty_id=null", "counterparty_id"),
+    ],
+)
+async def test_a_query_parameter_takes_one_value_and_null_is_none(
+    api: EngagementApi, query: str, field: str
+) -> None:
+    p = await api.parties()
+    r = await api.client.get(f"/api/v1/engagements?{query}", headers=bearer(p.vendor.admin_key))
+    assert r.status_code == 422
+    assert [e["field"] for e in r.json()["errors"]] == [field]
