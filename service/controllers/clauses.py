@@ -6,6 +6,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from service import contracts
+from service.openapi import refuses
 from service.schemas.common import Page
 from service.schemas.contracts import CitableClause
 
@@ -14,7 +15,12 @@ class ClauseController(Controller):
     path = "/clauses"
     tags = ["contracts"]
 
-    @get("/", operation_id="listClauses", summary="Clause ids and headings a review comment may cite")
+    @get(
+        "/",
+        operation_id="listClauses",
+        summary="Clause ids and headings a review comment may cite",
+        opt=refuses(404),
+    )
     async def clauses(
         self,
         template: Annotated[
