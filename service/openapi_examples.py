@@ -1,7 +1,7 @@
 """Examples for the OpenAPI document: one per input schema and per workflow action body.
 
-Built from the same fictional engagement the demo uses (``contract_templates.samples``), so every
-example is valid input, and the tests send them (``tests/api/test_openapi_document.py``).
+Built from the same fictional engagement the demo uses (``contract_templates.samples``);
+``tests/api/test_openapi_document.py`` decodes each with its input Struct and runs the core's checks.
 """
 
 from __future__ import annotations
@@ -63,6 +63,16 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
 
 #: A body for each workflow action that needs one (engagement and milestone actions).
 ACTION_EXAMPLES: dict[str, Any] = {
+    "submit_proposal": {},
+    "generate_contract": {},
+    "submit_for_review": {"comment": "Ready for legal review."},
+    "start_development": {},
+    "deliver": {"comment": "Every milestone is submitted."},
+    "accept_delivery": {"comment": "Accepted as delivered."},
+    "complete": {"comment": "All milestones paid."},
+    "start": {},
+    "submit": {},
+    "accept": {},
     "request_changes": {
         "comment": "Please split milestone 2.",
         "clause_comments": [{"clause_id": "results_ip.joint", "comment": "Shares should be 60/40."}],
