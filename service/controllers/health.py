@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 from litestar import Controller, Response, get
 from litestar.datastructures import State
@@ -8,7 +10,7 @@ from db import database_answers
 
 
 class Health(msgspec.Struct):
-    status: str
+    status: Literal["ok", "ready", "database unavailable"]
 
 
 class HealthController(Controller):

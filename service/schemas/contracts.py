@@ -43,7 +43,7 @@ class Review(msgspec.Struct, kw_only=True):
 
 class SignatureRecord(msgspec.Struct, kw_only=True):
     contract_id: UUID
-    party: str
+    party: Literal["vendor", "startup"]
     organisation_id: UUID
     signer_name: str
     signer_title: str
