@@ -4,7 +4,6 @@ and the client reads a 409 as a typed Problem."""
 from __future__ import annotations
 
 import importlib
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,13 +23,12 @@ def test_generated_python_client_reads_a_409_as_a_problem(
 ) -> None:
     document = tmp_path / "openapi.json"
     document.write_bytes(httpx.get(f"{seeded.url}/schema/openapi.json").content)
-    env = os.environ | {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     out = subprocess.run(
         [
             sys.executable, "-m", "openapi_python_client", "generate", "--path", str(document),
             "--output-path", str(tmp_path / "jointip_client"), "--meta", "none", "--config", str(CONFIG),
         ],
-        capture_output=True, text=True, timeout=300, env=env,
+        capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     output = out.stdout + out.stderr
     assert out.returncode == 0, output
@@ -43,12 +41,12 @@ def test_generated_python_client_reads_a_409_as_a_problem(
     problem_model = importlib.import_module("jointip_client.models.problem")
     engagement_model = importlib.import_module("jointip_client.models.engagement")
 
-    client = client_module.AuthenticatedClient(base_url=seeded.url, token=seeded.vendor_key)
-    current = get_engagement.sync_detailed(engagement_id=seeded.engagement_id, client=client)
+    with client_module.AuthenticatedClient(base_url=seeded.url, token=seeded.vendor_key) as client:
+        current = get_engagement.sync_detailed(engagement_id=seeded.engagement_id, client=client)
+        refused = submit.sync_detailed(engagement_id=seeded.engagement_id, client=client)
     assert isinstance(current.parsed, engagement_model.Engagement)
     assert current.parsed.state.value == "in_development"
 
-    refused = submit.sync_detailed(engagement_id=seeded.engagement_id, client=client)
     assert refused.status_code == 409
     problem = refused.parsed
     assert isinstance(problem, problem_model.Problem)
