@@ -265,10 +265,12 @@ def _action_body(name: str, base: dict[str, Any], requires: tuple[str, ...], act
 
 def _per_action(
     doc: dict[str, Any], generic_path: str, rows: Iterable[Any], base_name: str, prefix: str
-) -> None:
-    """Replace ``.../actions/{action}`` with one documented operation per action of the table."""
+) -> dict[str, str]:
+    """Replace ``.../actions/{action}`` with one documented operation per action of the table;
+    returns each new operationId with the generic one whose handler serves it."""
     item = doc["paths"].pop(generic_path)
     generic = item["post"]
+    handled_by = {}
     schemas = doc["components"]["schemas"]
     base = schemas[base_name]
     for row in rows:
@@ -292,6 +294,8 @@ def _per_action(
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{body_name}"}}},
         }
         doc["paths"][generic_path.replace("{action}", row.action)] = {"post": op}
+        handled_by[op["operationId"]] = generic["operationId"]
+    return handled_by
 
 
 def _availability(name: str, actions: list[str], fields: list[str]) -> dict[str, Any]:
@@ -571,30 +575,19 @@ def _schemas(doc: dict[str, Any]) -> None:
 
 def _refine(doc: dict[str, Any], declared: Mapping[str, frozenset[int]]) -> dict[str, Any]:
     doc = _rename_generics(doc)
-    _per_action(
-        doc, f"{API}/engagements/{{engagement_id}}/actions/{{action}}", WORKFLOW, "ActionInput", "fire"
-    )
-    _per_action(
+    actions = f"{API}/engagements/{{engagement_id}}"
+    # Each per-action operation refuses what the generic handler it documents declares.
+    handled_by = _per_action(doc, f"{actions}/actions/{{action}}", WORKFLOW, "ActionInput", "fire")
+    handled_by |= _per_action(
         doc,
-        f"{API}/engagements/{{engagement_id}}/milestones/{{key}}/actions/{{action}}",
+        f"{actions}/milestones/{{key}}/actions/{{action}}",
         MILESTONE_WORKFLOW,
         "MilestoneActionInput",
         "fireMilestone",
     )
-    generic = {
-        "fire": declared.get("fireEngagementAction", frozenset()),
-        "fireMilestone": declared.get("fireMilestoneAction", frozenset()),
-    }
     for path, method, op in _operations(doc):
         oid = op.get("operationId", "")
-        own = declared.get(oid) or (
-            generic["fireMilestone"]
-            if oid.startswith("fireMilestone")
-            else generic["fire"]
-            if oid.startswith("fire")
-            else frozenset()
-        )
-        _refine_operation(path, method, op, own)
+        _refine_operation(path, method, op, declared.get(handled_by.get(oid, oid), frozenset()))
     _schemas(doc)
     _ip_terms_discriminator(doc)
     _engagement_headers(doc)
