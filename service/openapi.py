@@ -573,6 +573,39 @@ def _schemas(doc: dict[str, Any]) -> None:
         schemas[name]["examples"] = [example]
 
 
+def _targets(node: dict[str, Any], value: Any) -> Iterable[tuple[str, Any]]:
+    """The components a property's schema names, with the part of the example each describes."""
+    if "$ref" in node:
+        yield node["$ref"].rsplit("/", 1)[1], value
+    elif node.get("type") == "array" and isinstance(value, list) and value:
+        yield from _targets(node["items"], value[0])
+    options = [o for o in node.get("oneOf", []) if o.get("type") != "null"]
+    if len(options) == 1:  # a nullable value
+        yield from _targets(options[0], value)
+
+
+def _nested_examples(schemas: dict[str, Any]) -> None:
+    """Every input schema gets an example: the part of its parent's example that it describes."""
+
+    def give(name: str, value: Any) -> None:
+        schema = schemas[name]
+        schema.setdefault("examples", [value])
+        if (tagged := schema.get("discriminator")) and isinstance(value, dict):
+            variant = tagged["mapping"].get(value.get(tagged["propertyName"]), "")
+            if variant:
+                give(variant.rsplit("/", 1)[1], value)
+            return
+        if isinstance(value, dict):
+            for prop, part in value.items():
+                node = schema.get("properties", {}).get(prop)
+                if node is not None and part is not None:
+                    for target, item in _targets(node, part):
+                        give(target, item)
+
+    for name in [n for n, schema in schemas.items() if schema.get("examples")]:
+        give(name, schemas[name]["examples"][0])
+
+
 def _refine(doc: dict[str, Any], declared: Mapping[str, frozenset[int]]) -> dict[str, Any]:
     doc = _rename_generics(doc)
     actions = f"{API}/engagements/{{engagement_id}}"
@@ -590,6 +623,7 @@ def _refine(doc: dict[str, Any], declared: Mapping[str, frozenset[int]]) -> dict
         _refine_operation(path, method, op, declared.get(handled_by.get(oid, oid), frozenset()))
     _schemas(doc)
     _ip_terms_discriminator(doc)
+    _nested_examples(doc["components"]["schemas"])
     _engagement_headers(doc)
     _downloads(doc)
     _decimals(doc["components"]["schemas"])

@@ -61,6 +61,42 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     "MilestoneActionInput": {"amount": 12500.00, "paid_on": "2026-12-20", "reference": "INV-2026-041"},
 }
 
+_JOINT = SCHEMA_EXAMPLES["ProposalInput"]["ip_terms"]
+_COMMON = {
+    k: v
+    for k, v in _JOINT.items()
+    if k not in {"model", "shares", "managing_party", "third_party_licensing", "notice_days", "revenue_share"}
+}
+
+#: One example per IP model (the proposal's example is ``joint``).
+IP_TERMS_EXAMPLES: dict[str, Any] = {
+    "ClientOwns": {"model": "client_owns", **_COMMON},
+    "VendorOwnsLicensed": {
+        "model": "vendor_owns_licensed",
+        **_COMMON,
+        "licence": {
+            "exclusive": False,
+            "field": "payments software for small businesses",
+            "territory": "the EEA and Norway",
+            "term_years": None,
+            "sublicensable": False,
+            "purchase_option": True,
+        },
+    },
+    "FieldSplit": {
+        "model": "field_split",
+        **_COMMON,
+        "fields": {"vendor": ["developer tooling"], "startup": ["consumer payments"]},
+    },
+    "LeadExploiter": {
+        "model": "lead_exploiter",
+        **_COMMON,
+        "lead_party": "startup",
+        "revenue_share_pct": 12.5,
+    },
+}
+SCHEMA_EXAMPLES |= IP_TERMS_EXAMPLES
+
 #: A body for each workflow action that needs one (engagement and milestone actions).
 ACTION_EXAMPLES: dict[str, Any] = {
     "submit_proposal": {},

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 
-from service.openapi_examples import ACTION_EXAMPLES, SCHEMA_EXAMPLES
+from service.openapi_examples import ACTION_EXAMPLES, IP_TERMS_EXAMPLES, SCHEMA_EXAMPLES
 from service.schemas.api_keys import ApiKeyCreate
 from service.schemas.engagements import EngagementCreate, EngagementPatch
 from service.schemas.organisations import OrganisationCreate
@@ -155,9 +155,35 @@ INPUTS = {
 
 @pytest.mark.parametrize("name", sorted(SCHEMA_EXAMPLES))
 def test_every_schema_example_is_valid_input(name: str) -> None:
-    value = msgspec.json.decode(msgspec.json.encode(SCHEMA_EXAMPLES[name]), type=INPUTS[name])
+    example = SCHEMA_EXAMPLES[name]
+    if name in IP_TERMS_EXAMPLES:  # judged as the terms of the proposal example
+        name, example = "ProposalInput", SCHEMA_EXAMPLES["ProposalInput"] | {"ip_terms": example}
+    value = msgspec.json.decode(msgspec.json.encode(example), type=INPUTS[name])
     if isinstance(value, ProposalInput):
         validate_proposal(value)  # raises on any broken rule
+
+
+def test_every_input_schema_has_an_example() -> None:
+    schemas = DOC["components"]["schemas"]
+    seen: set[str] = set()
+
+    def refs(node: Any) -> None:
+        if isinstance(node, dict):
+            if (ref := node.get("$ref", "")).startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in seen:
+                    seen.add(name)
+                    refs(schemas[name])
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    for _, _, op in OPERATIONS:
+        refs(op.get("requestBody", {}))
+    assert "ProposalInput" in seen
+    assert [name for name in sorted(seen) if not schemas[name].get("examples")] == []
 
 
 @pytest.mark.parametrize("action", sorted(ACTION_EXAMPLES))
