@@ -13,6 +13,9 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from db import api_keys
+from db.api_keys import Role
+from db.types import Connection
+from service import ratelimit
 from service.errors import Unauthorized
 from workflows import Forbidden
 
@@ -23,7 +26,7 @@ KEY_PREFIX = "jtp_"
 class Caller:
     key_id: UUID | None  # None only for the bootstrap operator key, which is not stored
     name: str
-    role: str  # admin | member | operator
+    role: Role
     organisation_id: UUID | None
     organisation_kind: str | None = None
 
@@ -61,13 +64,23 @@ class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        limit: int = connection.app.state.settings.auth_failures_per_minute
+        async with connection.app.state.pool.acquire() as conn:
+            await ratelimit.refuse_if_blocked(conn, connection, limit)
+            try:
+                caller = await self._caller(conn, connection)
+            except Unauthorized:
+                await ratelimit.count_failure(conn, connection, limit)
+                raise
+        return AuthenticationResult(user=caller, auth=None)
+
+    @staticmethod
+    async def _caller(conn: Connection, connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
         token = _bearer(connection)
         bootstrap: str | None = connection.app.state.settings.bootstrap_key
         if bootstrap is not None and hmac.compare_digest(token.encode(), bootstrap.encode()):
-            return AuthenticationResult(user=Caller(None, "bootstrap operator", "operator", None), auth=None)
-        async with connection.app.state.pool.acquire() as conn:
-            row = await api_keys.find_active_by_hash(conn, hash_secret(token))
+            return Caller(None, "bootstrap operator", "operator", None)
+        row = await api_keys.find_active_by_hash(conn, hash_secret(token))
         if row is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)")
-        caller = Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
-        return AuthenticationResult(user=caller, auth=None)
+        return Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)

@@ -50,13 +50,8 @@ def proposal_input(row: ProposalRow) -> ProposalInput:
     return ProposalInput(scope=row.scope, milestones=row.milestones, ip_terms=row.ip_terms)
 
 
-def light_snapshot(row: EngagementRow) -> EngagementSnapshot:
-    """What ``available_actions`` needs: the state and who has signed (guards are not run)."""
-    return EngagementSnapshot(state=row.state, version=row.version, signed_parties=row.signed_parties)
-
-
 async def engagement_snapshot(conn: Connection, row: EngagementRow) -> EngagementSnapshot:
-    """Everything the guards need, read in the transaction that holds the row lock."""
+    """Everything the guards need; for a decision, read in the transaction that holds the row lock."""
     latest = await proposals.latest(conn, row.id)
     return EngagementSnapshot(
         state=row.state,
