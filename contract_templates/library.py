@@ -126,6 +126,28 @@ class Library:
     def clause_ids(self) -> list[str]:
         return [c.id for part in self.parts for c in part.clauses]
 
+    def headings(self) -> list[tuple[str, str, str | None]]:
+        """(id, part key, heading) of every part and clause in document order: what comments cite.
+
+        A part's id is its key; a clause heading's slots show as ``{name}``; None: no heading.
+        """
+        out: list[tuple[str, str, str | None]] = []
+        for part in self.parts:
+            out.append((part.key, part.key, part.heading))
+            out += [(c.id, part.key, _plain(c.heading) if c.heading else None) for c in part.clauses]
+        return out
+
+
+def _plain(items: tuple[Item, ...]) -> str:
+    def text(item: Item) -> str:
+        if isinstance(item, Text | Ref):
+            return item.text
+        if isinstance(item, Slot):
+            return "{" + item.name + "}"
+        return "".join(text(piece) for piece in item.pieces)
+
+    return "".join(text(item) for item in items)
+
 
 def _fail(where: str, message: str) -> ClauseLibraryError:
     return ClauseLibraryError(f"{where}: {message}")

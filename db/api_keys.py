@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, TypeAlias
 from uuid import UUID
 
 import msgspec
@@ -11,12 +11,14 @@ import msgspec
 from db.rows import typed, typed_all, typed_or_none
 from db.types import Connection
 
+Role: TypeAlias = Literal["admin", "member", "operator"]
+
 
 class ApiKeyRow(msgspec.Struct, frozen=True, kw_only=True):
     id: UUID
     organisation_id: UUID | None
     name: str
-    role: str
+    role: Role
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
@@ -27,7 +29,7 @@ class KeyHolder(msgspec.Struct, frozen=True, kw_only=True):
 
     key_id: UUID
     name: str
-    role: str
+    role: Role
     organisation_id: UUID | None
     organisation_name: str | None
     organisation_kind: str | None

@@ -10,7 +10,7 @@ import msgspec
 
 from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
-from workflows import EngagementState, Funding, Party, Signatories
+from workflows import EngagementState, Funding, MilestoneState, Party, Signatories
 
 
 class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,6 +31,15 @@ class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
     approved_sha256: str | None
     signed_parties: frozenset[Party]
     signatories: Signatories
+
+
+class SnapshotFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What the workflow's guards read about an engagement besides its own row."""
+
+    latest_revision: int | None
+    latest_submitted: bool
+    milestone_count: int  # in the latest revision
+    milestone_states: tuple[MilestoneState, ...]  # of the signed revision, in order
 
 
 _COLUMNS = """e.id, e.vendor_id, e.startup_id, e.reviewer_id, e.title, e.summary, e.currency,
@@ -210,3 +219,23 @@ async def explain_page(
     args = _page_args(organisation_id, state, counterparty_id, after, limit)
     records = await conn.fetch("explain " + _PAGE_SQL, *args)
     return "\n".join(r[0] for r in records)
+
+
+async def snapshot_facts(conn: Connection, engagement_ids: list[UUID]) -> dict[UUID, SnapshotFacts]:
+    """The latest revision's summary and the milestone states of each engagement, in one query."""
+    records = await conn.fetch(
+        """select e.id, r.revision as latest_revision, coalesce(r.submitted, false) as latest_submitted,
+                  coalesce(r.milestone_count, 0) as milestone_count,
+                  coalesce(m.states, '{}') as milestone_states
+             from unnest($1::uuid[]) as e (id)
+             left join lateral (
+                  select revision, submitted_at is not null as submitted,
+                         jsonb_array_length(milestones) as milestone_count
+                    from proposal_revisions p where p.engagement_id = e.id
+                   order by revision desc limit 1) r on true
+             left join lateral (
+                  select array_agg(state order by position) as states
+                    from milestones where engagement_id = e.id) m on true""",
+        engagement_ids,
+    )
+    return {r["id"]: typed(SnapshotFacts, r) for r in records}

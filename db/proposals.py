@@ -73,23 +73,6 @@ async def latest(conn: Connection, engagement_id: UUID) -> ProposalRow | None:
     return typed_or_none(ProposalRow, record, _JSON)
 
 
-class RevisionSummary(msgspec.Struct, frozen=True, kw_only=True):
-    """What the workflow's guards need of the latest revision, without decoding its content."""
-
-    revision: int
-    submitted: bool
-    milestone_count: int
-
-
-async def latest_summary(conn: Connection, engagement_id: UUID) -> RevisionSummary | None:
-    record = await conn.fetchrow(
-        """select revision, submitted_at is not null as submitted, jsonb_array_length(milestones) as milestone_count
-             from proposal_revisions where engagement_id = $1 order by revision desc limit 1""",
-        engagement_id,
-    )
-    return typed_or_none(RevisionSummary, record)
-
-
 async def get(conn: Connection, engagement_id: UUID, revision: int) -> ProposalRow | None:
     record = await conn.fetchrow(
         f"select {_COLUMNS} from proposal_revisions where engagement_id = $1 and revision = $2",  # noqa: S608

@@ -18,14 +18,15 @@ from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from db import create_pool, idempotency, migrate
+from db import create_pool, idempotency, kv_store, migrate
 from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
+from service.controllers.clauses import ClauseController
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.events import EventController
@@ -37,9 +38,12 @@ from service.controllers.organisations import ApiKeyController, OrganisationCont
 from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_api_conn, provide_caller, provide_conn
+from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
+from service.http import AllowHeaderMiddleware, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
+from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
     is_portal_path,
@@ -47,6 +51,7 @@ from service.portal import (
     portal_routers,
     template_config,
 )
+from service.ratelimit import AuthFailures, per_key_limit
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -55,9 +60,16 @@ log = logging.getLogger("jointip")
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems."""
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems.
+
+    With CORS on, every response also says ``Vary: Origin``: the CORS headers depend on the request's
+    origin, so a shared cache must not hand one origin's response to another (or to a same-origin page).
+    """
 
     scopes = (ScopeType.HTTP,)
+
+    def __init__(self, vary_origin: bool = False) -> None:
+        self.vary_origin = vary_origin
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
@@ -70,7 +82,10 @@ class RequestIdMiddleware(ASGIMiddleware):
 
         async def send_with_id(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", rid.encode()))
+                if self.vary_origin and not any(k.lower() == b"vary" for k, _ in headers):
+                    headers.append((b"vary", b"Origin"))
             await send(message)
 
         await next_app(scope, receive, send_with_id)
@@ -93,6 +108,7 @@ def _lifespan(settings: Settings) -> Any:
                     await migrate(conn)
             async with pool.acquire() as conn:
                 await idempotency.purge_expired(conn)
+                await kv_store.purge_expired(conn)
             app.state.pool = pool
             yield
         finally:
@@ -102,6 +118,30 @@ def _lifespan(settings: Settings) -> Any:
             await pool.close()
 
     return lifespan
+
+
+#: Response headers a browser client must be able to read (CORS hides all others from ``fetch``).
+EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Content-Disposition",
+    "Repr-Digest",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+]
+ALLOWED_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
 
 
 def _secret(settings: Settings) -> str:
@@ -121,6 +161,19 @@ def _handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respon
     return exception_to_problem(request, exc)
 
 
+def cors_config(settings: Settings) -> CORSConfig | None:
+    """CORS for the configured origins only, with the methods the API uses and the headers it sends."""
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_methods=["GET", "HEAD", "POST", "PATCH", "DELETE"],
+        allow_headers=ALLOWED_REQUEST_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        max_age=600,
+    )
+
+
 def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     api = Router(
         path=API_PREFIX,
@@ -133,10 +186,20 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             EventController,
             ContractController,
             LinkController,
+            ClauseController,
             MilestoneController,
             WorkflowController,
         ],
-        middleware=[ApiKeyMiddleware, IdempotencyMiddleware()],
+        middleware=[
+            ApiKeyMiddleware,
+            *(
+                [per_key_limit(settings.rate_limit_per_minute).middleware]
+                if settings.rate_limit_per_minute
+                else []
+            ),
+            IdempotencyMiddleware(),
+        ],
+        before_request=check_request,
         dependencies={
             "caller": Provide(provide_caller, sync_to_thread=False),
             "conn": Provide(provide_api_conn),
@@ -144,9 +207,18 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         security=[{"bearer": []}],
     )
     # group_path: label requests by route template, not by id, so series stay bounded.
+    metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
     secret = _secret(settings)
     secure = (settings.public_url or "").startswith("https://")
-    metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
+    state = State(
+        {
+            "settings": settings,
+            "clock": clock,
+            "secret": secret,
+            "key_cache": KeyCache(),
+            "auth_failures": AuthFailures(settings.auth_failures_per_minute),
+        }
+    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -155,26 +227,36 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             *portal_routers(secret, secure_cookies=secure),
         ],
         lifespan=[_lifespan(settings)],
-        state=State({"settings": settings, "clock": clock, "secret": secret, "key_cache": KeyCache()}),
+        state=state,
+        # Per-key request counts live in each process (a shared store cost a database round trip
+        # per request); failed authentications are counted in PostgreSQL (service.ratelimit).
+        stores={"rate_limit": MemoryStore()},
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: _handle_exception},
         response_class=JsonResponse,
-        middleware=[RequestIdMiddleware(), PortalHeadersMiddleware(), metrics.middleware],
+        middleware=[
+            RequestIdMiddleware(vary_origin=bool(settings.cors_origins)),
+            AllowHeaderMiddleware(),
+            PortalHeadersMiddleware(),
+            metrics.middleware,
+        ],
         template_config=template_config(),
         request_max_body_size=settings.max_body_bytes,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(
             title="jointip",
             version="1.0.0",
             description="Joint-IP MVP development engagements between Lithuanian vendors and Norwegian start-ups.",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            use_handler_docstrings=True,
+            render_plugins=[SwaggerUI(path=["/", "/swagger"]), OpenApiJson()],
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="API key")
                 }
             ),
         ),
+        plugins=[DecimalSchemaPlugin()],
         logging_config=None,  # logging is configured once, at the entry point
         debug=False,
     )

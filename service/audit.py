@@ -15,9 +15,37 @@ from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
 from service.schemas.common import Page
-from service.schemas.events import AuditEvent, ChainReport
+from service.schemas.events import AuditEvent, ChainReport, EventActor
 from service.tenancy import visible_engagement
-from workflows import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
+from workflows import (
+    GENESIS_HASH,
+    MILESTONE_WORKFLOW,
+    WORKFLOW,
+    ChainEvent,
+    Row,
+    format_event_time,
+    seal_event,
+    verify_chain,
+)
+
+#: Events the shell records itself; the others are the workflow tables' (``AUDIT_EVENT_TYPES``).
+SHELL_EVENTS = frozenset(
+    {
+        "engagement_created",
+        "engagement_updated",
+        "proposal_revision_created",
+        "delivery_recorded",
+        "milestone_deemed_accepted",
+        "contract_link_created",
+        "contract_link_revoked",
+        "contract_link_used",
+    }
+)
+_ROWS: tuple[Row[Any, Any], ...] = (*WORKFLOW, *MILESTONE_WORKFLOW)
+#: Every event type the audit trail can hold; the API documents them as an enum.
+AUDIT_EVENT_TYPES: frozenset[str] = frozenset(
+    {row.event_type for row in _ROWS} | {row.stay.event_type for row in _ROWS if row.stay} | SHELL_EVENTS
+)
 
 
 def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str, Any] | None:
@@ -50,6 +78,8 @@ async def append_event(
     Call inside the transaction that holds the engagement row lock. ``head``: the chain's head when
     the caller already knows it (None for an engagement's first event), saving a round trip.
     """
+    if type not in AUDIT_EVENT_TYPES:  # a new event type must join the list (and so the API's enum)
+        raise ValueError(f"unknown audit event type {type!r}: add it to service.audit.SHELL_EVENTS")
     actor = actor_record(caller.organisation_id, caller.key_id) if caller else None
     last = await audit.head(conn, engagement_id) if isinstance(head, str) else head
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
@@ -95,7 +125,7 @@ def _wire(event: ChainEvent) -> AuditEvent:
     return AuditEvent(
         seq=event.seq,
         type=event.type,
-        actor=event.actor if event.actor is not None else "system",
+        actor=msgspec.convert(event.actor, EventActor) if event.actor is not None else "system",
         at=event.at,
         payload=event.payload,
         prev_hash=event.prev_hash,

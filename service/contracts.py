@@ -27,7 +27,15 @@ from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
 from service.schemas.common import Page, shaped
-from service.schemas.contracts import Comparison, ContractVersion, Review, SignatureRecord, Signatures
+from service.schemas.contracts import (
+    CitableClause,
+    Comparison,
+    ContractVersion,
+    Review,
+    SignatureRecord,
+    Signatures,
+    SignedRecord,
+)
 from service.snapshots import party_info, proposal_input, reference
 from service.tenancy import visible_engagement
 from workflows import (
@@ -188,10 +196,7 @@ async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
 
 async def list_reviews(conn: Connection, caller: Caller, contract_id: UUID) -> Page[Review]:
     await visible_contract(conn, caller, contract_id)
-    items = [
-        shaped(r, Review, clause_comments=[msgspec.structs.asdict(c) for c in r.clause_comments])
-        for r in await contracts.reviews(conn, contract_id)
-    ]
+    items = [shaped(r, Review) for r in await contracts.reviews(conn, contract_id)]
     return Page(items=items, next_cursor=None)
 
 
@@ -200,5 +205,24 @@ async def engagement_signatures(conn: Connection, caller: Caller, engagement_id:
     rows = await contracts.signatures(conn, engagement_id)
     return Signatures(
         signatures=[shaped(r, SignatureRecord) for r in rows],
-        record=await contracts.signature_record(conn, engagement_id),
+        record=msgspec.convert(await contracts.signature_record(conn, engagement_id), SignedRecord | None),
     )
+
+
+def clause_catalogue(template: str | None) -> Page[CitableClause]:
+    """The parts and clauses of the contract template, which review comments cite by id."""
+    library = load_library()
+    if template is not None and template != library.template_id:
+        raise NotFound(f"template {template!r} not found; this service uses {library.template_id!r}")
+    items = [
+        CitableClause(
+            id=clause_id,
+            kind="part" if clause_id == part else "clause",
+            part=part,
+            heading=heading,
+            template_id=library.template_id,
+            template_version=library.template_version,
+        )
+        for clause_id, part, heading in library.headings()
+    ]
+    return Page(items=items, next_cursor=None)

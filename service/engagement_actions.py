@@ -10,7 +10,8 @@ from db.types import Connection
 from service.auth import Caller
 from service.contracts import citable_clauses
 from service.decisions import apply_engagement_decision
-from service.engagements import parse_if_match, view
+from service.engagements import view
+from service.http import parse_if_match
 from service.milestones import settle_deemed_acceptances
 from service.schemas.engagements import Engagement
 from service.snapshots import engagement_snapshot
@@ -30,13 +31,11 @@ async def fire_action(
     """Run inside a transaction: the row lock serialises concurrent actions on one engagement."""
     expected = parse_if_match(if_match)
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    check_version(row.version, expected)
+    check_version(row.version, None if expected == "*" else expected)
     # Milestones whose acceptance period ran out count as accepted for this action's guards.
-    milestone_rows = await milestones.all_for(conn, row.id)
-    if await settle_deemed_acceptances(conn, row, now, milestone_rows):
+    if await settle_deemed_acceptances(conn, row, now, await milestones.all_for(conn, row.id)):
         row = await visible_engagement(conn, caller, engagement_id, lock=True)
-        milestone_rows = await milestones.all_for(conn, row.id)
-    snapshot = await engagement_snapshot(conn, row, milestone_rows)
+    snapshot = await engagement_snapshot(conn, row)
     decision = decide(snapshot, actor_for(caller, row), action, data, citable=citable_clauses())
     updated = await apply_engagement_decision(conn, caller, row, decision)
-    return view(caller, updated)  # available_actions needs only state and signers
+    return await view(conn, caller, updated)

@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
 from db import engagements, organisations
-from db.engagements import EngagementRow
+from db.engagements import EngagementRow, SnapshotFacts
 from db.types import Connection
 from service.audit import append_event
 from service.auth import Caller
 from service.errors import PreconditionRequired
+from service.http import parse_if_match
 from service.pagination import decode_cursor, next_cursor
 from service.responses import json_text
 from service.schemas.common import Page, shaped
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
-from service.snapshots import light_snapshot
+from service.snapshots import snapshot_of
 from service.tenancy import actor_for, parties_of, visible_engagement
 from workflows import (
     EngagementState,
     Funding,
     PartyLookup,
-    PreconditionFailed,
     RuleViolation,
     SignatoriesPatch,
     available_actions,
@@ -37,9 +37,21 @@ from workflows import (
 )
 
 
-def view(caller: Caller, row: EngagementRow) -> Engagement:
-    actions = available_actions(light_snapshot(row), actor_for(caller, row))
+def _view(caller: Caller, row: EngagementRow, facts: SnapshotFacts) -> Engagement:
+    actions = available_actions(snapshot_of(row, facts), actor_for(caller, row))
     return shaped(row, Engagement, available_actions=actions)
+
+
+async def view(conn: Connection, caller: Caller, row: EngagementRow) -> Engagement:
+    """The engagement as ``caller`` sees it: its actions with their guards run on the full snapshot."""
+    facts = await engagements.snapshot_facts(conn, [row.id])
+    return _view(caller, row, facts[row.id])
+
+
+async def views(conn: Connection, caller: Caller, rows: Sequence[EngagementRow]) -> list[Engagement]:
+    """``view`` of many engagements, with their snapshot facts read in one query."""
+    facts = await engagements.snapshot_facts(conn, [row.id for row in rows]) if rows else {}
+    return [_view(caller, row, facts[row.id]) for row in rows]
 
 
 def audit_value(value: Any) -> Any:
@@ -77,21 +89,11 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
     await append_event(conn, row.id, caller, "engagement_created", payload, head=None)  # its first event
-    return view(caller, row)
+    return await view(conn, caller, row)
 
 
 async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) -> Engagement:
-    return view(caller, await visible_engagement(conn, caller, engagement_id))
-
-
-def parse_if_match(header: str | None) -> int | None:
-    """``If-Match: "7"`` (or ``W/"7"``) -> 7; anything else is a 412, never a guess."""
-    if header is None:
-        return None
-    tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed(f"If-Match {header!r} is not an ETag this service issued")
-    return int(tag)
+    return await view(conn, caller, await visible_engagement(conn, caller, engagement_id))
 
 
 async def patch_engagement(
@@ -99,9 +101,9 @@ async def patch_engagement(
 ) -> Engagement:
     expected = parse_if_match(if_match)
     if expected is None:
-        raise PreconditionRequired("PATCH needs If-Match with the engagement's ETag")
+        raise PreconditionRequired("PATCH needs If-Match with the engagement's ETag (or *)")
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
-    check_version(row.version, expected)
+    check_version(row.version, None if expected == "*" else expected)
     swaps_reviewer = data.reviewer_id is not msgspec.UNSET and data.reviewer_id != row.reviewer_id
     parties = parties_of(row, caller.organisation_id)
     check_edit(row.state, parties, swaps_reviewer=swaps_reviewer)
@@ -115,7 +117,7 @@ async def patch_engagement(
     check_engagement_fields(data, data.funding, await _lookups(conn, named))
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if not changes:
-        return view(caller, row)
+        return await view(conn, caller, row)
     stored = dict(changes)
     if "funding" in stored:
         stored["funding"] = json_text(stored["funding"]) if stored["funding"] else None
@@ -131,7 +133,7 @@ async def patch_engagement(
         "engagement_updated",
         {"changes": {k: audit_value(v) for k, v in changes.items()}, "version": updated.version},
     )
-    return view(caller, updated)
+    return await view(conn, caller, updated)
 
 
 async def list_engagements(
@@ -155,4 +157,4 @@ async def list_engagements(
         after=decode_cursor(cursor),
         limit=limit + 1,
     )
-    return Page(items=[view(caller, r) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+    return Page(items=await views(conn, caller, rows[:limit]), next_cursor=next_cursor(rows, limit))

@@ -16,6 +16,7 @@ this module adds the shell's two errors and turns everything into a problem::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import uuid
@@ -120,9 +121,30 @@ def _field_of(item: dict[str, Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_problem(exc: ValidationException) -> Response[dict[str, Any]]:
+def _wire_names(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Handler parameter names -> the names clients send (``state_filter`` -> ``state``)."""
+    names = {}
+    with contextlib.suppress(Exception):  # no handler resolved (e.g. an error before routing)
+        for name, param in request.route_handler.parsed_fn_signature.parameters.items():
+            alias = getattr(param.kwarg_definition, "name", None) or getattr(
+                param.kwarg_definition, "query", None
+            )
+            if isinstance(alias, str):
+                names[name] = alias
+    return names
+
+
+def _validation_problem(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
     items = exc.extra if isinstance(exc.extra, list) else []
-    errors = [FieldError(_field_of(i), str(i.get("message", ""))) for i in items if isinstance(i, dict)]
+    wire = _wire_names(request)
+    errors = [
+        FieldError(wire.get(field, field), str(i.get("message", "")))
+        for i in items
+        if isinstance(i, dict)
+        for field in [_field_of(i)]
+    ]
     if not errors or any("malformed" in e.message.lower() for e in errors):
         return problem(400, "malformed-body", f"The request body could not be read: {exc.detail}")
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
@@ -137,6 +159,10 @@ def _http_problem(exc: HTTPException) -> Response[dict[str, Any]]:
     headers = dict(exc.headers or {})
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="jointip"')
+    if status == 429 and "Retry-After" not in headers and "RateLimit-Reset" in headers:
+        headers["Retry-After"] = headers[
+            "RateLimit-Reset"
+        ]  # Litestar's limiter sends only the draft's header
     return problem(status, slug, detail, headers=headers or None)
 
 
@@ -159,11 +185,17 @@ def request_id(request: Request[Any, Any, Any]) -> str:
 
 
 def exception_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
-    """The single exception handler registered on the app."""
+    """The single exception handler registered on the app; every problem carries the request id."""
+    response = _problem_for(request, exc)
+    response.content.setdefault("request_id", request_id(request))
+    return response
+
+
+def _problem_for(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     if isinstance(exc, DomainError):
         return _domain_problem(exc)
     if isinstance(exc, ValidationException):
-        return _validation_problem(exc)
+        return _validation_problem(request, exc)
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return _http_problem(exc)
     rid = request_id(request)

@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-import msgspec
-
 from db import engagements, milestones
 from db.engagements import EngagementRow
 from db.milestones import DeliveryRow, MilestoneRow
@@ -89,8 +87,8 @@ def delivery_view(d: DeliveryRow) -> Delivery:
         artifact_uri=d.artifact_uri,
         checksum=d.checksum,
         notes=d.notes,
-        components=msgspec.to_builtins(d.components),
-        advisories=msgspec.to_builtins(d.advisories),
+        components=list(d.components),
+        advisories=list(d.advisories),
         needs_approval=list(d.needs_approval),
         approved_at=d.approved_at,
         created_at=d.created_at,
@@ -104,6 +102,7 @@ async def _milestone_view(
     parties: frozenset[Party],
     terms: IpTerms,
     latest: DeliveryRow | None,
+    now: datetime,
 ) -> Milestone:
     snapshot = milestone_snapshot(m, row, terms, latest)
     return Milestone(
@@ -113,12 +112,12 @@ async def _milestone_view(
         due_date=m.due_date,
         fee=m.fee,
         acceptance_days=m.acceptance_days,
-        state=m.state.value,
+        state=m.state,
         submitted_at=m.submitted_at,
         paid_total=m.paid_total,
         deliveries=[delivery_view(d) for d in await milestones.deliveries(conn, row.id, m.key)],
         payments=[shaped(p, Payment) for p in await milestones.payments(conn, row.id, m.key)],
-        available_actions=available_milestone_actions(snapshot, parties),
+        available_actions=available_milestone_actions(snapshot, parties, now),
     )
 
 
@@ -133,7 +132,8 @@ async def list_milestones(
     latest_by_key = await milestones.latest_deliveries(conn, engagement_id)
     parties = parties_of(row, caller.organisation_id)
     items = [
-        await _milestone_view(conn, row, m, parties, terms, latest_by_key.get(m.key)) for m in all_milestones
+        await _milestone_view(conn, row, m, parties, terms, latest_by_key.get(m.key), now)
+        for m in all_milestones
     ]
     return Page(items=items, next_cursor=None)
 
@@ -145,7 +145,7 @@ async def get_milestone(
     m = await existing_milestone(conn, engagement_id, key)
     terms = await signed_terms(conn, engagement_id)
     latest = (await milestones.latest_deliveries(conn, engagement_id)).get(key)
-    return await _milestone_view(conn, row, m, parties_of(row, caller.organisation_id), terms, latest)
+    return await _milestone_view(conn, row, m, parties_of(row, caller.organisation_id), terms, latest, now)
 
 
 async def existing_milestone(conn: Connection, engagement_id: UUID, key: str) -> MilestoneRow:
@@ -178,4 +178,4 @@ async def fire_milestone_action(
     await engagements.bump_version(conn, engagement_id)
     updated = await existing_milestone(conn, engagement_id, key)
     latest = (await milestones.latest_deliveries(conn, engagement_id)).get(key)
-    return await _milestone_view(conn, row, updated, parties, terms, latest)
+    return await _milestone_view(conn, row, updated, parties, terms, latest, now)

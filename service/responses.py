@@ -34,4 +34,6 @@ class JsonResponse(Response[T]):
             if isinstance(content, bytes):
                 return content
             return _encoder(enc_hook).encode(content)
+        if content is None:  # HEAD and 304: headers only, whatever the media type
+            return b""
         return super().render(content, media_type, enc_hook)

@@ -37,6 +37,8 @@ class Settings:
     # taken from the request.
     public_url: str | None = None
     session_hours: int = 8
+    rate_limit_per_minute: int = 600  # requests per API key; 0: no limit
+    auth_failures_per_minute: int = 20  # failed authentications per client address; 0: no limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +83,8 @@ class Settings:
             secret_key=env.get("JOINTIP_SECRET_KEY") or None,
             public_url=(env.get("JOINTIP_PUBLIC_URL") or "").strip().rstrip("/") or None,
             session_hours=integer("JOINTIP_SESSION_HOURS", 8, 1, 24 * 30),
+            rate_limit_per_minute=integer("JOINTIP_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
+            auth_failures_per_minute=integer("JOINTIP_AUTH_FAILURES_PER_MINUTE", 20, 0, 1_000_000),
         )
         if settings.secret_key is not None and len(settings.secret_key) < MIN_SECRET_LENGTH:
             errors.append(

@@ -45,8 +45,14 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
+    # Rate limits high enough for the suite's bursts (test_rate_limits sets its own, low ones).
     return Settings(
-        database_url=database_url, bootstrap_key=OPERATOR_KEY, pool_max_size=20, secret_key=TEST_SECRET
+        database_url=database_url,
+        bootstrap_key=OPERATOR_KEY,
+        pool_max_size=20,
+        rate_limit_per_minute=100_000,
+        auth_failures_per_minute=1_000,
+        secret_key=TEST_SECRET,
     )
 
 

@@ -5,7 +5,9 @@ broken rule before raising one ``RuleViolation``. The policy, as the contract st
 
 * a component whose licence is not on the allowed list is refused (422 naming the component),
   unless its licence is copyleft and copyleft is allowed with the start-up's written approval;
-* when copyleft needs written approval, it needs it even where its licence is on the list.
+* when copyleft needs written approval, it needs it even where its licence is on the list;
+* a licence is an SPDX expression, judged per licence in it: ``A OR B`` as the better of the two
+  (the recipient may choose), ``A AND B`` as the worse, ``A WITH exception`` as ``A``.
 
 Components that need approval are allowed with an advisory and listed in ``needs_approval``; the
 start-up's acceptance of the milestone records the approval (``workflows.milestones``).
@@ -18,12 +20,13 @@ delivers), 422 (``check_delivery``).
 from __future__ import annotations
 
 import re
+from enum import IntEnum
 from urllib.parse import urlsplit
 
 import msgspec
 
 from workflows.errors import FieldError, Forbidden, InvalidTransition, RuleViolation
-from workflows.licences import is_copyleft, licence_category, unknown_licence_message
+from workflows.licences import LicenceTerm, is_copyleft, parse_licence_expression
 from workflows.milestones import MilestoneState
 from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, OpenSourcePolicy
@@ -44,7 +47,7 @@ class ComponentInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw
 
     name: str
     version: str
-    licence: str  # a canonical SPDX id
+    licence: str  # an SPDX licence expression: "MIT", "MIT OR Apache-2.0", ...
 
 
 class DeliveryInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -132,6 +135,43 @@ def _component_text(component: ComponentInput) -> str:
     return f"{component.name} {component.version}".strip()
 
 
+class _Verdict(IntEnum):
+    """How the policy treats a licence, best first (an OR takes its best term, an AND its worst)."""
+
+    ALLOWED = 0
+    NEEDS_APPROVAL = 1
+    REFUSED = 2
+
+
+def _verdict(term: LicenceTerm, policy: OpenSourcePolicy) -> tuple[_Verdict, tuple[str, ...]]:
+    """The policy's verdict on a licence expression, and the copyleft ids that need approval."""
+    if term.op == "id":
+        if is_copyleft(term.licence) and policy.copyleft_requires_approval:
+            return _Verdict.NEEDS_APPROVAL, (term.licence,)
+        return (_Verdict.ALLOWED if term.licence in policy.allowed_licences else _Verdict.REFUSED), ()
+    verdicts = [_verdict(t, policy) for t in term.terms]
+    if term.op == "or":  # the recipient may choose: the best alternative decides
+        return min(verdicts, key=lambda v: v[0])
+    worst = max(v[0] for v in verdicts)
+    return worst, tuple(dict.fromkeys(i for v in verdicts for i in v[1]))
+
+
+def _approval_advisory(
+    field: str, what: str, expression: str, copyleft: tuple[str, ...], policy: OpenSourcePolicy
+) -> Advisory:
+    unlisted = "" if all(i in policy.allowed_licences for i in copyleft) else " not on the allowed list"
+    if copyleft == (expression,):
+        licensed = f"licensed under {expression}, a copyleft licence{unlisted}"
+    else:
+        licensed = f"licensed under {expression}, which includes copyleft ({', '.join(copyleft)}){unlisted}"
+    return Advisory(
+        code="licence_needs_approval",
+        message=f"Component {what} is {licensed}: the open-source policy allows copyleft only with the "
+        "start-up's written approval, which accepting the milestone records.",
+        field=field,
+    )
+
+
 def check_delivery(delivery: DeliveryInput, policy: OpenSourcePolicy) -> DeliveryCheck:
     """Raise ``RuleViolation`` listing every broken rule of the delivery; else its advisories and approvals."""
     errors = [*_checksum_errors(delivery.checksum), *_uri_errors(delivery.artifact_uri)]
@@ -139,7 +179,6 @@ def check_delivery(delivery: DeliveryInput, policy: OpenSourcePolicy) -> Deliver
         errors.append(FieldError("components", f"must list at most {MAX_COMPONENTS} components"))
     advisories: list[Advisory] = []
     needs_approval: dict[str, None] = {}  # ordered set
-    allowed = frozenset(policy.allowed_licences)
     first_index: dict[tuple[str, str], int] = {}
     for i, component in enumerate(delivery.components):
         at = f"components.{i}"
@@ -150,30 +189,22 @@ def check_delivery(delivery: DeliveryInput, policy: OpenSourcePolicy) -> Deliver
             errors.append(FieldError(f"{at}.name", f"duplicates components.{first_index[identity]}"))
         first_index.setdefault(identity, i)
 
-        licence = component.licence
-        if licence_category(licence) is None:
-            errors.append(FieldError(f"{at}.licence", unknown_licence_message(licence)))
+        term = parse_licence_expression(component.licence)
+        if isinstance(term, str):
+            errors.append(FieldError(f"{at}.licence", term))
             continue
         what = _component_text(component)
-        if is_copyleft(licence) and policy.copyleft_requires_approval:
+        verdict, copyleft = _verdict(term, policy)
+        if verdict is _Verdict.NEEDS_APPROVAL:
             needs_approval[component.name] = None
-            unlisted = "" if licence in allowed else " not on the allowed list"
-            advisories.append(
-                Advisory(
-                    code="licence_needs_approval",
-                    message=f"Component {what} is licensed under {licence}, a copyleft licence{unlisted}: "
-                    "the open-source policy allows copyleft only with the start-up's written approval, "
-                    "which accepting the milestone records.",
-                    field=f"{at}.licence",
-                )
-            )
-        elif licence not in allowed:
+            advisories.append(_approval_advisory(f"{at}.licence", what, component.licence, copyleft, policy))
+        elif verdict is _Verdict.REFUSED:
             permitted = ", ".join(policy.allowed_licences) or "none"
             errors.append(
                 FieldError(
                     f"{at}.licence",
-                    f"component {what} is licensed under {licence}, which the open-source policy does "
-                    f"not allow (allowed: {permitted})",
+                    f"component {what} is licensed under {component.licence}, which the open-source "
+                    f"policy does not allow (allowed: {permitted})",
                 )
             )
     errors += xml_illegal_fields(delivery)

@@ -7,7 +7,7 @@ request's own precondition), then 409 (not in this state), 403 (the caller's par
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import msgspec
@@ -50,11 +50,13 @@ def check_creator(organisation_id: object, vendor_id: object, startup_id: object
         raise Forbidden("your organisation must be the engagement's vendor or start-up")
 
 
-def check_version(current: int, expected: int | None) -> None:
-    """Optimistic concurrency: the version the client last saw (its If-Match), when it sent one."""
-    if expected is not None and expected != current:
+def check_version(current: int, expected: Collection[int] | None) -> None:
+    """Optimistic concurrency: the versions the client's If-Match names, when it named any
+    (None: no If-Match, or ``*``, which any existing engagement matches)."""
+    if expected is not None and current not in expected:
+        named = ", ".join(str(v) for v in sorted(expected))
         raise PreconditionFailed(
-            f"the engagement changed (version {current}, If-Match named {expected}); reload and retry"
+            f"the engagement changed (version {current}, If-Match named {named}); reload and retry"
         )
 
 

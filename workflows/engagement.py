@@ -41,7 +41,17 @@ from workflows.effects import (
 )
 from workflows.errors import Conflict, FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.inputs import ActionInput
-from workflows.machines import Decision, Row, Stay, Table, given, party_names, required, roles_text
+from workflows.machines import (
+    Availability,
+    Decision,
+    Row,
+    Stay,
+    Table,
+    given,
+    party_names,
+    required,
+    roles_text,
+)
 from workflows.signatories import Signatories, signer_errors, signer_of
 from workflows.states import (
     BEFORE_SIGNED,
@@ -309,11 +319,11 @@ WORKFLOW: tuple[Transition, ...] = (
     ),
     Transition(
         "request_changes", (S.PROPOSED,), S.NEGOTIATING, frozenset({STARTUP}), "changes_requested",
-        guards=(_comment, _clause_comments), records=("comment", "clause_comments"), context=_revision,
+        requires=("comment",), guards=(_comment, _clause_comments), records=("comment", "clause_comments"), context=_revision,
     ),
     Transition(
         "accept_proposal", (S.PROPOSED,), S.TERMS_AGREED, frozenset({STARTUP}), "proposal_accepted",
-        guards=(_latest_submitted_revision,), records=("revision", "comment"),
+        requires=("revision",), guards=(_latest_submitted_revision,), records=("revision", "comment"),
         effects=(lambda ctx: MarkRevisionAccepted(revision=_latest_revision(ctx)),),
     ),
     Transition(
@@ -329,18 +339,19 @@ WORKFLOW: tuple[Transition, ...] = (
     Transition(
         "request_revision", (S.IN_REVIEW,), S.NEGOTIATING, frozenset({REVIEWER}),
         "contract_revision_requested",
-        guards=(_comment, _clause_comments), records=("comment", "clause_comments"), context=_contract,
+        requires=("comment",), guards=(_comment, _clause_comments), records=("comment", "clause_comments"), context=_contract,
         effects=(_review("request_revision", ContractStatus.CHANGES_REQUESTED),),
     ),
     Transition(
         "approve", (S.IN_REVIEW,), S.APPROVED, frozenset({REVIEWER}), "contract_approved",
-        guards=(_matches_latest_contract, _clause_comments), records=("comment", "clause_comments"),
+        requires=("document_sha256",), guards=(_matches_latest_contract, _clause_comments), records=("comment", "clause_comments"),
         context=_contract,
         effects=(_review("approve", ContractStatus.APPROVED), lambda ctx: MarkContractApproved(document_sha256=_latest_sha(ctx))),
     ),
     Transition(
         "sign", (S.APPROVED,), S.SIGNED, BOTH, "contract_signed",
-        guards=(_matches_approved_contract, _signer),
+        # signer_name and signer_title only when the party named no signatory ahead (_signer)
+        requires=("document_sha256",), guards=(_matches_approved_contract, _signer),
         context=_approved_contract_signers,
         effects=(_signature, lambda ctx: CreateSignatureRecord(document_sha256=_approved_sha(ctx))),
         stay=Stay(
@@ -359,7 +370,7 @@ WORKFLOW: tuple[Transition, ...] = (
     ),
     Transition(
         "reject_delivery", (S.DELIVERED,), S.IN_DEVELOPMENT, frozenset({STARTUP}), "delivery_rejected",
-        guards=(_comment,), records=("comment",),
+        requires=("comment",), guards=(_comment,), records=("comment",),
     ),
     Transition(
         "accept_delivery", (S.DELIVERED,), S.ACCEPTED, frozenset({STARTUP}), "delivery_accepted",
@@ -372,21 +383,21 @@ WORKFLOW: tuple[Transition, ...] = (
     ),
     Transition(
         "withdraw", BEFORE_SIGNED, S.WITHDRAWN, BOTH, "engagement_withdrawn",
-        guards=(_reason,), records=("reason",),
+        requires=("reason",), guards=(_reason,), records=("reason",),
     ),
     Transition(
         "terminate", (S.SIGNED, S.IN_DEVELOPMENT, S.DELIVERED, S.ACCEPTED), S.TERMINATED, BOTH,
-        "engagement_terminated", guards=(_reason,), records=("reason",),
+        "engagement_terminated", requires=("reason",), guards=(_reason,), records=("reason",),
         effects=(RecordUnvestedResults(),),
     ),
     Transition(
         "raise_dispute", (S.IN_DEVELOPMENT, S.DELIVERED), S.DISPUTED, BOTH, "dispute_raised",
-        guards=(_reason,), records=("reason",),
+        requires=("reason",), guards=(_reason,), records=("reason",),
         effects=(lambda ctx: RememberDisputedFrom(state=ctx.snapshot.state),),
     ),
     Transition(
         "resolve_dispute", (S.DISPUTED,), None, BOTH, "dispute_resolved",
-        guards=(_reason,), records=("reason",), effects=(ClearDisputedFrom(),),
+        requires=("reason",), guards=(_reason,), records=("reason",), effects=(ClearDisputedFrom(),),
     ),
 )  # fmt: skip
 
@@ -451,12 +462,45 @@ def decide(
     return TABLE.settle(row, snapshot.state, ctx, {})
 
 
-def available_actions(snapshot: EngagementSnapshot, actor: Actor) -> list[str]:
-    """Actions the actor's parties may fire from the current state, in table order (guards not run).
+#: Stands for text the caller would write (a comment, a reason, a name) when guards are run ahead.
+_ANY_TEXT = "(given)"
 
-    ``sign`` is left out for a party that has already signed: firing it could only conflict.
+
+def _ready(
+    snapshot: EngagementSnapshot, actor: Actor
+) -> Callable[[Row[EngagementState, _Context]], _Context]:
+    """The context of a request that sends what each row requires, taking the values the snapshot
+    knows to be right (the latest revision, the document to approve or sign)."""
+
+    def ready(row: Row[EngagementState, _Context]) -> _Context:
+        acting = _acting(row, actor.parties, snapshot)
+        # A party that named its signatory ahead sends no signer; one that did not must name one.
+        named = any(snapshot.signatories.of(party) is not None for party in acting)
+        data = ActionInput(
+            comment=_ANY_TEXT,
+            reason=_ANY_TEXT,
+            # With nothing to name, a guard reports the missing revision or document, not the input.
+            revision=snapshot.latest_revision or 0,
+            document_sha256=snapshot.approved_sha256 or snapshot.latest_contract_sha256 or _ANY_TEXT,
+            signer_name=None if named else _ANY_TEXT,
+            signer_title=None if named else _ANY_TEXT,
+        )
+        signed_after = snapshot.signed_parties | acting if _one_per_party(row) else snapshot.signed_parties
+        return _Context(snapshot=snapshot, data=data, acting=acting, signed_after=signed_after)
+
+    return ready
+
+
+def available_actions(snapshot: EngagementSnapshot, actor: Actor) -> list[Availability]:
+    """Actions the actor's parties may fire from the current state, in table order, each with its
+    guards run against the snapshot: ``enabled`` false and the ``reason`` when one would refuse it.
+
+    ``sign`` is left out for a party that has already signed: firing it could only conflict. A
+    snapshot that lacks what a guard reads (e.g. milestone states) makes that guard refuse.
     """
-    return TABLE.available(snapshot.state, lambda row: _acting(row, actor.parties, snapshot))
+    return TABLE.availability(
+        snapshot.state, lambda row: _acting(row, actor.parties, snapshot), _ready(snapshot, actor)
+    )
 
 
 def describe_workflow() -> dict[str, Any]:

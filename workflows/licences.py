@@ -1,20 +1,39 @@
 """SPDX licence ids we accept in open-source policies and delivery component lists, as data.
 
 The ~140 ids most seen in software supply chains, each with a coarse category that drives the
-``copyleft_without_approval`` advisory and, later, the delivery component checks. Ids are the
-canonical SPDX spellings; deprecated short forms are recognised only to suggest the current id.
+``copyleft_without_approval`` advisory and the delivery component checks. Ids are the canonical
+SPDX spellings; deprecated short forms are recognised only to suggest the current id.
+
+A delivered component's licence is an SPDX *expression* (``MIT OR Apache-2.0``,
+``GPL-2.0-only WITH Classpath-exception-2.0``), parsed by the ``license-expression`` library
+against these ids (no I/O: its symbol table is built here, from the data above, at import).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Literal
+
+from license_expression import (
+    AND,
+    OR,
+    ExpressionError,
+    LicenseSymbol,
+    LicenseWithExceptionSymbol,
+    Licensing,
+)
 
 __all__ = [
+    "SPDX_EXCEPTIONS",
     "SPDX_LICENCES",
     "LicenceCategory",
+    "LicenceTerm",
     "is_copyleft",
     "licence_category",
+    "parse_licence_expression",
 ]
 
 
@@ -97,3 +116,71 @@ def unknown_licence_message(spdx_id: str) -> str:
     if suggestion is not None:
         return f"{spdx_id!r} is not a current SPDX licence id; use {suggestion!r}"
     return f"{spdx_id!r} is not a known SPDX licence id"
+
+
+#: SPDX licence exceptions accepted after ``WITH``; an exception only narrows its licence, so the
+#: policy judges the licence it qualifies.
+SPDX_EXCEPTIONS: tuple[str, ...] = (
+    "Autoconf-exception-3.0", "Bison-exception-2.2", "Classpath-exception-2.0", "Font-exception-2.0",
+    "GCC-exception-3.1", "LLVM-exception", "Linux-syscall-note", "OpenJDK-assembly-exception-1.0",
+    "Qt-LGPL-exception-1.1", "openvpn-openssl-exception", "u-boot-exception-2.0",
+)  # fmt: skip
+
+_LICENSING = Licensing(
+    [LicenseSymbol(spdx_id) for spdx_id in SPDX_LICENCES]
+    + [LicenseSymbol(spdx_id, is_exception=True) for spdx_id in SPDX_EXCEPTIONS]
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceTerm:
+    """A parsed SPDX expression: one licence (``op`` "id"), or any/all of several terms."""
+
+    op: Literal["id", "or", "and"]
+    licence: str = ""  # for "id": the canonical SPDX id (of the licence an exception qualifies)
+    terms: tuple[LicenceTerm, ...] = ()
+
+    def licences(self) -> tuple[str, ...]:
+        """Every licence id the expression names, in order."""
+        return (self.licence,) if self.op == "id" else tuple(i for t in self.terms for i in t.licences())
+
+
+def _term(node: object) -> LicenceTerm:
+    if isinstance(node, LicenseWithExceptionSymbol):
+        return LicenceTerm("id", node.license_symbol.key)
+    if isinstance(node, LicenseSymbol):
+        return LicenceTerm("id", node.key)
+    op: Literal["or", "and"] = "or" if isinstance(node, OR) else "and"
+    assert isinstance(node, OR | AND)
+    return LicenceTerm(op, terms=tuple(_term(arg) for arg in node.args))
+
+
+def _spelled_as_given(spdx_id: str, expression: str) -> bool:
+    return re.search(rf"(?<![\w.+-]){re.escape(spdx_id)}(?![\w.+-])", expression) is not None
+
+
+def parse_licence_expression(expression: str) -> LicenceTerm | str:
+    """The parsed expression, or why it is refused (unknown or misspelt ids get a suggestion)."""
+    if not expression.strip():
+        return "must be an SPDX licence expression, e.g. 'MIT' or 'MIT OR Apache-2.0'"
+    try:
+        unknown = _LICENSING.unknown_license_keys(expression)
+        if unknown:
+            return "; ".join(unknown_licence_message(key) for key in unknown)
+        parsed = _LICENSING.parse(expression, validate=True, strict=True)
+    except ExpressionError as exc:
+        return f"{expression!r} is not a valid SPDX licence expression ({exc})"
+    if parsed is None:
+        return "must be an SPDX licence expression, e.g. 'MIT' or 'MIT OR Apache-2.0'"
+    term = _term(parsed)
+    # The library matches ids case-insensitively; the register and the contract print them as
+    # written, so the canonical spelling is required.
+    for spdx_id in term.licences():
+        if not _spelled_as_given(spdx_id, expression):
+            return unknown_licence_message(_as_given(spdx_id, expression))
+    return term
+
+
+def _as_given(spdx_id: str, expression: str) -> str:
+    found = re.search(rf"(?<![\w.+-]){re.escape(spdx_id)}(?![\w.+-])", expression, re.IGNORECASE)
+    return found.group(0) if found else spdx_id

@@ -29,6 +29,7 @@ from workflows.errors import Conflict, FieldError, NotFound
 from workflows.states import Party
 
 __all__ = [
+    "Availability",
     "Decision",
     "Row",
     "Stay",
@@ -77,6 +78,19 @@ class Row(Generic[S, C]):
     context: Callable[[C], dict[str, Any]] | None = None  # snapshot facts the audit payload records
     effects: tuple[EffectRule[C], ...] = ()
     stay: Stay[C] | None = None
+    requires: tuple[str, ...] = ()  # input fields the caller must send (its guards check them)
+
+
+class Availability(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """An action the caller may fire from the current state, and whether it would pass its guards now.
+
+    ``reason`` says why not (``enabled`` false); ``requires`` names the fields the request body needs.
+    """
+
+    action: str
+    enabled: bool
+    reason: str | None = None
+    requires: tuple[str, ...] = ()
 
 
 class Decision(msgspec.Struct, Generic[S], frozen=True, kw_only=True):
@@ -258,6 +272,27 @@ class Table(Generic[S, C]):
     def available(self, state: S, acting: Callable[[Row[S, C]], frozenset[Party]]) -> list[str]:
         """Actions some party may fire from ``state`` (``acting`` says which, per row), in table order."""
         return [row.action for row in self.rows if state in row.sources and acting(row)]
+
+    def availability(
+        self,
+        state: S,
+        acting: Callable[[Row[S, C]], frozenset[Party]],
+        ready: Callable[[Row[S, C]], C],
+    ) -> list[Availability]:
+        """``available`` with each row's guards run on ``ready(row)``: the context of a request that
+        sends what the row ``requires``, so a guard that still fails is the state's reason, not the input's.
+        """
+        out = []
+        for row in self.rows:
+            if state not in row.sources or not acting(row):
+                continue
+            ctx = ready(row)
+            errors = [error for guard in row.guards for error in guard(ctx)]
+            reason = "; ".join(f"{e.field}: {e.message}" for e in errors) or None
+            out.append(
+                Availability(action=row.action, enabled=not errors, reason=reason, requires=row.requires)
+            )
+        return out
 
     # --- descriptions -------------------------------------------------------------------------
 

@@ -42,7 +42,17 @@ from workflows.effects import (
 )
 from workflows.errors import FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.inputs import MilestoneActionInput
-from workflows.machines import Decision, Row, Stay, Table, given, money, required, roles_text
+from workflows.machines import (
+    Availability,
+    Decision,
+    Row,
+    Stay,
+    Table,
+    given,
+    money,
+    required,
+    roles_text,
+)
 from workflows.states import EngagementState, Party
 from workflows.terms import amount_errors
 from workflows.text import xml_illegal_fields
@@ -269,12 +279,13 @@ MILESTONE_WORKFLOW: tuple[MilestoneTransition, ...] = (
     ),
     MilestoneTransition(
         "reject", (M.SUBMITTED,), M.REJECTED, frozenset({STARTUP}), "milestone_rejected",
-        guards=(_within_acceptance_period, required("reason")), records=("reason",),
+        requires=("reason",), guards=(_within_acceptance_period, required("reason")), records=("reason",),
         engagement_states=_ACTIVE,
     ),
     MilestoneTransition(
         "record_payment", (M.ACCEPTED,), M.PAID, frozenset({STARTUP}), "milestone_paid",
-        guards=(_payment,), records=("amount", "paid_on", "reference"), context=_payment_totals,
+        requires=("amount", "paid_on", "reference"), guards=(_payment,),
+        records=("amount", "paid_on", "reference"), context=_payment_totals,
         effects=(_record_payment,),
         stay=Stay(
             until=_covers_fee, event_type="payment_recorded", effects=(_record_payment,),
@@ -368,13 +379,24 @@ def deemed_acceptance(snapshot: MilestoneSnapshot, now: datetime) -> MilestoneDe
     )
 
 
-def available_milestone_actions(snapshot: MilestoneSnapshot, parties: frozenset[Party]) -> list[str]:
-    """Actions the parties may fire on the milestone now, in table order (guards not run)."""
+def available_milestone_actions(
+    snapshot: MilestoneSnapshot, parties: frozenset[Party], now: datetime
+) -> list[Availability]:
+    """Actions the parties may fire on the milestone now, in table order, each with its guards run
+    as for a request that sends what it requires (a payment of what is outstanding, dated today)."""
 
     def acting(row: Row[MilestoneState, _Context]) -> frozenset[Party]:
         return parties & row.roles if snapshot.engagement_state in _engagement_states(row) else frozenset()
 
-    return TABLE.available(MilestoneState(snapshot.state), acting)
+    ready = MilestoneActionInput(
+        reason="(given)",
+        amount=snapshot.fee - snapshot.paid_total,
+        paid_on=now.date(),
+        reference="(given)",
+    )
+    return TABLE.availability(
+        MilestoneState(snapshot.state), acting, lambda row: _Context(snapshot=snapshot, data=ready, now=now)
+    )
 
 
 def describe_milestone_workflow() -> dict[str, Any]:

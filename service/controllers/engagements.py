@@ -9,18 +9,24 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from service import contracts as contract_ops
 from service import engagement_actions, engagements
-from service.controllers.params import PAGING, EngagementId, IfMatch, Paging
+from service.controllers.params import PAGING, EngagementId, IfMatch, IfNoneMatch, Paging, not_modified
 from service.deps import Conn, CurrentCaller
+from service.http import none_match
+from service.openapi import refuses
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
 from service.tenancy import engagement_guard
-from workflows import ActionInput
+from workflows import ActionInput, EngagementState
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
 
 
 def with_etag(engagement: Engagement, status_code: int = 200) -> JsonResponse[Engagement]:
-    headers = {"ETag": f'"{engagement.version}"'}
+    headers = {"ETag": etag(engagement.version)}
     if status_code == 201:
         headers["Location"] = f"/api/v1/engagements/{engagement.id}"
     return JsonResponse(engagement, status_code=status_code, headers=headers)
@@ -32,25 +38,28 @@ class EngagementController(Controller):
     dependencies = PAGING
     guards = [engagement_guard]
 
-    @post("/", operation_id="createEngagement")
+    @post("/", operation_id="createEngagement", summary="Create an engagement", opt=refuses(403))
     async def create(
         self, conn: Conn, caller: CurrentCaller, data: JSONBody[EngagementCreate]
     ) -> JsonResponse[Engagement]:
+        """The caller's organisation must be its vendor or its start-up. It starts in `draft`."""
         async with conn.transaction():
             return with_etag(await engagements.create_engagement(conn, caller, data), 201)
 
-    @get("/", operation_id="listEngagements")
+    @get("/", operation_id="listEngagements", summary="List visible engagements")
     async def list_engagements(
         self,
         conn: Conn,
         caller: CurrentCaller,
         state_filter: Annotated[
-            str | None, QueryParameter(name="state", description="only this state")
+            EngagementState | None, QueryParameter(name="state", description="only engagements in this state")
         ] = None,
         counterparty_id: FromQuery[UUID | None] = None,
         *,
         page: Paging,  # after the filters, as the parameters are documented
     ) -> Page[Engagement]:
+        """Engagements the caller's organisation is a party to or reviews, newest first, a keyset page
+        at a time (`next_cursor`)."""
         return await engagements.list_engagements(
             conn,
             caller,
@@ -60,13 +69,27 @@ class EngagementController(Controller):
             cursor=page.cursor,
         )
 
-    @get("/{engagement_id:uuid}", operation_id="getEngagement")
+    @get("/{engagement_id:uuid}", operation_id="getEngagement", summary="One engagement")
     async def read(
-        self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId
+        self,
+        conn: Conn,
+        caller: CurrentCaller,
+        engagement_id: EngagementId,
+        if_none_match: IfNoneMatch = None,
     ) -> JsonResponse[Engagement]:
-        return with_etag(await engagements.get_engagement(conn, caller, engagement_id))
+        """The engagement with `available_actions` for this caller, guards evaluated. `ETag` is its
+        version; `If-None-Match` with it gives 304."""
+        engagement = await engagements.get_engagement(conn, caller, engagement_id)
+        if none_match(if_none_match, etag(engagement.version)):
+            return not_modified(etag(engagement.version), Engagement)
+        return with_etag(engagement)
 
-    @patch("/{engagement_id:uuid}", operation_id="patchEngagement")
+    @patch(
+        "/{engagement_id:uuid}",
+        operation_id="patchEngagement",
+        summary="Edit an engagement",
+        opt=refuses(403, 409),
+    )
     async def update(
         self,
         conn: Conn,
@@ -75,10 +98,17 @@ class EngagementController(Controller):
         data: JSONBody[EngagementPatch],
         if_match: IfMatch = None,
     ) -> JsonResponse[Engagement]:
+        """Title, summary, reviewer and funding, before the contract is signed, by the vendor or the
+        start-up. Needs `If-Match` (428 without it, 412 when stale); only the fields given change."""
         async with conn.transaction():
             return with_etag(await engagements.patch_engagement(conn, caller, engagement_id, data, if_match))
 
-    @post("/{engagement_id:uuid}/actions/{action:str}", operation_id="fireEngagementAction", status_code=200)
+    @post(
+        "/{engagement_id:uuid}/actions/{action:str}",
+        operation_id="fireEngagementAction",
+        status_code=200,
+        opt=refuses(403, 409),
+    )
     async def fire(
         self,
         conn: Conn,
@@ -89,13 +119,16 @@ class EngagementController(Controller):
         data: JSONBody[ActionInput | None] = None,
         if_match: IfMatch = None,
     ) -> JsonResponse[Engagement]:
+        """The response is the engagement after the action. Refusals come in a fixed order: 409 when
+        the state does not allow it, 403 for a party that may not, 422 with every failed guard;
+        a stale `If-Match` is 412 before any of them."""
         async with conn.transaction():
             result = await engagement_actions.fire_action(
                 conn, caller, engagement_id, action, data or ActionInput(), if_match, state.clock()
             )
         return with_etag(result)
 
-    @get("/{engagement_id:uuid}/contracts", operation_id="listContracts")
+    @get("/{engagement_id:uuid}/contracts", operation_id="listContracts", summary="List contract versions")
     async def list_contracts(
         self,
         conn: Conn,
@@ -103,10 +136,17 @@ class EngagementController(Controller):
         engagement_id: EngagementId,
         page: Paging,
     ) -> Page[ContractVersion]:
+        """Every contract version generated for the engagement, oldest first."""
         return await contract_ops.list_contracts(
             conn, caller, engagement_id, limit=page.limit, cursor=page.cursor
         )
 
-    @get("/{engagement_id:uuid}/signatures", operation_id="getSignatures")
+    @get(
+        "/{engagement_id:uuid}/signatures",
+        operation_id="getSignatures",
+        summary="Signatures and the signature record",
+    )
     async def signatures(self, conn: Conn, caller: CurrentCaller, engagement_id: EngagementId) -> Signatures:
+        """Each party's signature, and once both have signed the record: who, when, the document hash
+        and the audit-chain head it follows."""
         return await contract_ops.engagement_signatures(conn, caller, engagement_id)

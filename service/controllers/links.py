@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody
 from service import links
 from service.controllers.params import PAGING, Paging
 from service.deps import Conn, CurrentCaller
+from service.openapi import refuses
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.links import Link, LinkCreate, LinkCreated
@@ -38,6 +39,8 @@ class LinkController(Controller):
         contract_id: FromPath[UUID],
         data: JSONBody[LinkCreate | None] = None,
     ) -> JsonResponse[LinkCreated]:
+        """A signed URL that downloads this one version without an API key until it expires
+        (`expires_in_days`, default 7, at most 30). Every use is an audit event; revoke it to stop it."""
         async with conn.transaction():
             created = await links.create_link(
                 conn,
@@ -51,20 +54,25 @@ class LinkController(Controller):
         location = f"/api/v1/contracts/{contract_id}/links/{created.id}"
         return JsonResponse(created, status_code=201, headers={"Location": location})
 
-    @get("/", operation_id="listContractLinks")
+    @get("/", operation_id="listContractLinks", summary="The version's download links")
     async def list_links(
         self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID], page: Paging
     ) -> Page[Link]:
+        """Every link made for this version, with its expiry, revocation and number of uses."""
         return await links.list_links(conn, caller, contract_id, limit=page.limit, cursor=page.cursor)
 
-    @get("/{link_id:uuid}", operation_id="getContractLink")
+    @get("/{link_id:uuid}", operation_id="getContractLink", summary="One download link")
     async def read(
         self, conn: Conn, caller: CurrentCaller, contract_id: FromPath[UUID], link_id: FromPath[UUID]
     ) -> Link:
+        """A link's expiry, revocation and number of uses (the URL itself is shown only when made)."""
         return await links.get_link(conn, caller, contract_id, link_id)
 
     @delete(
-        "/{link_id:uuid}", operation_id="revokeContractLink", summary="Revoke a link (it then answers 404)"
+        "/{link_id:uuid}",
+        operation_id="revokeContractLink",
+        summary="Revoke a link (it then answers 404)",
+        opt=refuses(403),
     )
     async def revoke(
         self,
@@ -74,5 +82,6 @@ class LinkController(Controller):
         contract_id: FromPath[UUID],
         link_id: FromPath[UUID],
     ) -> None:
+        """Only the organisation that made the link may revoke it; the URL then answers 404."""
         async with conn.transaction():
             await links.revoke_link(conn, caller, contract_id, link_id, state.clock())

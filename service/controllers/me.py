@@ -13,6 +13,7 @@ class MeController(Controller):
 
     @get("/", operation_id="getMe", summary="The caller's key, role and organisation")
     async def me(self, conn: Conn, caller: CurrentCaller) -> Me:
+        """The caller's key id, name, role and organisation (null for the operator)."""
         org = None
         if caller.organisation_id is not None:
             org = await ops.get_organisation(conn, caller, caller.organisation_id)

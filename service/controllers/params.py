@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, TypeAlias
+from typing import Annotated, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 
 from service.pagination import MAX_LIMIT
+from service.responses import JsonResponse
+
+T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match")]
 EngagementId = FromPath[UUID]
 
 
@@ -31,3 +35,9 @@ def provide_page(limit: Limit = 50, cursor: FromQuery[str | None] = None) -> Pag
 #: Add to a handler as ``page: Paging``; the controller's ``dependencies`` include ``PAGING``.
 Paging: TypeAlias = NamedDependency[PageRequest]
 PAGING = {"page": Provide(provide_page, sync_to_thread=False)}
+
+
+def not_modified(etag: str, _: type[T]) -> JsonResponse[T]:
+    """304 for a conditional GET whose ``If-None-Match`` names the current ETag: no body, so the
+    response carries no ``T`` (hence the cast)."""
+    return JsonResponse(cast(T, None), status_code=304, headers={"ETag": etag})

@@ -19,7 +19,7 @@ class ApiKeyCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True)
 class ApiKey(msgspec.Struct, kw_only=True):
     id: UUID
     name: str
-    role: str
+    role: Literal["admin", "member", "operator"]
     organisation_id: UUID | None
     prefix: str
     created_at: datetime
@@ -32,7 +32,7 @@ class ApiKeyCreated(msgspec.Struct, kw_only=True):
     id: UUID
     key: str
     name: str
-    role: str
+    role: Literal["admin", "member"]
     organisation_id: UUID | None
     prefix: str
     created_at: datetime
@@ -41,5 +41,5 @@ class ApiKeyCreated(msgspec.Struct, kw_only=True):
 class Me(msgspec.Struct, kw_only=True):
     key_id: UUID | None
     name: str
-    role: str
+    role: Literal["admin", "member", "operator"]
     organisation: Organisation | None

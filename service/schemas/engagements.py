@@ -2,14 +2,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from service.schemas.common import Input
-from workflows import Advisory, Funding, IpTerms, MilestoneInput, Signatories, SignatoriesPatch
+from workflows import (
+    Advisory,
+    Availability,
+    EngagementState,
+    Funding,
+    IpTerms,
+    MilestoneInput,
+    Party,
+    Signatories,
+    SignatoriesPatch,
+)
 
 Currency = Literal["EUR", "NOK"]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
@@ -43,14 +53,14 @@ class Engagement(msgspec.Struct, kw_only=True):
     reviewer_id: UUID | None
     title: str
     summary: str
-    currency: str
+    currency: Currency
     funding: Funding | None
     signatories: Signatories
-    state: str
+    state: EngagementState
     version: int
     created_at: datetime
     updated_at: datetime
-    available_actions: list[str]
+    available_actions: list[Availability]
 
 
 class Proposal(msgspec.Struct, kw_only=True):
@@ -66,7 +76,14 @@ class Proposal(msgspec.Struct, kw_only=True):
     accepted_at: datetime | None
 
 
+class WorkflowAction(msgspec.Struct, kw_only=True):
+    action: str
+    from_: list[EngagementState] = msgspec.field(name="from")
+    to: str  # a state, or "(previous)": back to where a dispute was raised
+    roles: list[Party]
+
+
 class Workflow(msgspec.Struct, kw_only=True):
-    states: list[str]
-    actions: list[dict[str, Any]]
+    states: list[EngagementState]
+    actions: list[WorkflowAction]
     mermaid: str

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
 import msgspec
+
+
+class EventActor(msgspec.Struct, kw_only=True):
+    organisation_id: UUID
+    key_id: UUID | None
 
 
 class AuditEvent(msgspec.Struct, kw_only=True):
     seq: int
     type: str
-    actor: dict[str, Any] | str  # {organisation_id, key_id} or "system"
+    actor: EventActor | Literal["system"]
     at: str
     payload: dict[str, Any]
     prev_hash: str

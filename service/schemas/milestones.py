@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import msgspec
+
+from workflows import Advisory, Availability, ComponentInput, MilestoneState
 
 
 class Delivery(msgspec.Struct, kw_only=True):
@@ -14,8 +15,8 @@ class Delivery(msgspec.Struct, kw_only=True):
     artifact_uri: str
     checksum: str
     notes: str | None
-    components: list[dict[str, Any]]
-    advisories: list[dict[str, Any]]
+    components: list[ComponentInput]
+    advisories: list[Advisory]
     needs_approval: list[str]
     approved_at: datetime | None
     created_at: datetime
@@ -37,9 +38,9 @@ class Milestone(msgspec.Struct, kw_only=True):
     due_date: date
     fee: Decimal
     acceptance_days: int
-    state: str
+    state: MilestoneState
     submitted_at: datetime | None
     paid_total: Decimal
     deliveries: list[Delivery]
     payments: list[Payment]
-    available_actions: list[str]
+    available_actions: list[Availability]

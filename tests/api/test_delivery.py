@@ -100,7 +100,7 @@ async def test_three_milestones_to_completed_with_a_rejection(api: EngagementApi
     ms = await w.milestones()
     assert [m["key"] for m in ms] == ["m1", "m2", "m3"]
     assert all(m["state"] == "planned" for m in ms)
-    assert ms[0]["available_actions"] == []  # the start-up's view: nothing to do yet
+    assert [a["action"] for a in ms[0]["available_actions"]] == []  # the start-up's view: nothing to do yet
 
     # wrong role and wrong state
     assert (await w.refuse("m1", "start", "startup")).status_code == 403
@@ -348,6 +348,16 @@ async def test_milestone_routes_are_404_for_strangers_and_bad_input_is_named(api
     assert date.today().year >= 2026
 
 
+async def test_a_dual_licensed_component_passes_a_permissive_policy(api: EngagementApi) -> None:
+    w = await signed(api, milestones=1)  # the factory policy allows MIT, Apache-2.0, BSD-3-Clause
+    await w.act("m1", "start", "vendor")
+    dual = [{"name": "serde", "version": "1.0.210", "licence": "MIT OR Apache-2.0"}]
+    r = await w.deliver("m1", components=dual)
+    assert r.status_code == 201, r.text
+    assert r.json()["components"] == dual
+    assert r.json()["needs_approval"] == []
+
+
 async def test_an_engagement_action_counts_milestones_deemed_accepted(api: EngagementApi, clock: Any) -> None:
     w = await signed(api, "joint", milestones=2)
     for key in ("m1", "m2"):
@@ -361,3 +371,19 @@ async def test_an_engagement_action_counts_milestones_deemed_accepted(api: Engag
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "accepted"
     assert {m["state"] for m in await w.milestones()} == {"accepted"}
+
+
+async def test_head_on_the_results_register_in_both_formats(api: EngagementApi) -> None:
+    w = await signed(api, milestones=1)
+    url = f"/api/v1/engagements/{w.eid}/results"
+    key = bearer(w.p.startup.admin_key)
+    for fmt in ("json", "docx"):
+        get = await api.client.get(url, params={"format": fmt}, headers=key)
+        head = await api.client.head(url, params={"format": fmt}, headers=key)
+        assert (get.status_code, head.status_code) == (200, 200)
+        assert head.content == b""
+        assert head.headers["content-type"] == get.headers["content-type"]
+        if fmt == "json":  # a DOCX's zip dates follow the clock, so only the JSON length is stable
+            assert head.headers["content-length"] == str(len(get.content))
+        else:
+            assert head.headers["content-disposition"] == get.headers["content-disposition"]

@@ -14,7 +14,7 @@ from workflows import Signatories
 
 
 async def test_shipped_migrations_are_numbered_in_order() -> None:
-    # Numbers are unique and increasing; gaps are allowed (parallel branches reserve numbers).
+    # Strictly increasing from 1; gaps are allowed (parallel branches are each given a number).
     versions = [m.version for m in shipped_migrations()]
     assert versions[0] == 1
     assert versions == sorted(set(versions))

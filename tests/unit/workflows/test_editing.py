@@ -27,10 +27,11 @@ def test_only_a_contracting_party_creates_an_engagement() -> None:
 
 
 def test_a_stale_version_is_a_failed_precondition() -> None:
-    core.check_version(7, 7)
+    core.check_version(7, {7})
+    core.check_version(7, {6, 7})
     core.check_version(7, None)  # no If-Match: nothing to compare
     with pytest.raises(core.PreconditionFailed, match="version 7, If-Match named 6"):
-        core.check_version(7, 6)
+        core.check_version(7, {6})
 
 
 @pytest.mark.parametrize("state", BEFORE_SIGNED)

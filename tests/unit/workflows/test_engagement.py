@@ -397,14 +397,15 @@ def test_disputed_engagement_cannot_be_terminated_directly() -> None:
     ],
 )
 def test_available_actions_per_party(state: S, party: Party, signed: set[Party], expected: list[str]) -> None:
-    assert available_actions(snapshot(state, signed_parties=frozenset(signed)), actor(party)) == expected
+    offered = available_actions(snapshot(state, signed_parties=frozenset(signed)), actor(party))
+    assert [a.action for a in offered] == expected
 
 
 @pytest.mark.parametrize("state", list(S))
 @pytest.mark.parametrize("party", list(Party))
 def test_available_actions_agree_with_decide(state: S, party: Party) -> None:
     snap = snapshot(state)
-    offered = set(available_actions(snap, actor(party)))
+    offered = {a.action for a in available_actions(snap, actor(party))}
     for row in WORKFLOW:
         try:
             decide(
@@ -417,11 +418,96 @@ def test_available_actions_agree_with_decide(state: S, party: Party) -> None:
 
 
 def test_an_organisation_playing_both_parties_sees_both_sets() -> None:
-    assert available_actions(snapshot(S.PROPOSED), actor(V, ST)) == [
+    assert [a.action for a in available_actions(snapshot(S.PROPOSED), actor(V, ST))] == [
         "request_changes",
         "accept_proposal",
         "withdraw",
     ]
+
+
+def test_deliver_is_offered_but_disabled_until_every_milestone_is_submitted() -> None:
+    snap = snapshot(S.IN_DEVELOPMENT, milestone_states=("submitted", "in_progress"))
+    deliver = available_actions(snap, actor(V))[0]
+    assert deliver.action == "deliver"
+    assert deliver.enabled is False
+    assert deliver.reason == "milestones: 1 of 2 milestones are not yet submitted"
+    ready = available_actions(
+        snapshot(S.IN_DEVELOPMENT, milestone_states=("submitted", "accepted")), actor(V)
+    )
+    assert ready[0].enabled is True
+    assert ready[0].reason is None
+
+
+def test_required_input_is_named_and_not_held_against_the_action() -> None:
+    """A reason or comment is the caller's to send: the action is enabled and says it needs one."""
+    by_name = {
+        a.action: a
+        for a in available_actions(
+            snapshot(S.PROPOSED, latest_revision=2, latest_revision_submitted=True), actor(ST)
+        )
+    }
+    assert by_name["request_changes"].requires == ("comment",)
+    assert by_name["accept_proposal"].enabled is True
+    assert by_name["accept_proposal"].requires == ("revision",)
+    assert by_name["withdraw"].requires == ("reason",)
+
+
+@pytest.mark.parametrize(
+    ("state", "facts", "action", "reason"),
+    [
+        (
+            S.DRAFT,
+            {"latest_revision": None},
+            "submit_proposal",
+            "revision: there is no proposal revision to submit; create one first",
+        ),
+        (
+            S.CONTRACT_DRAFTED,
+            {"has_reviewer": False},
+            "submit_for_review",
+            "reviewer_id: assign a legal reviewer first",
+        ),
+        (
+            S.ACCEPTED,
+            {"milestone_states": ("paid", "accepted")},
+            "complete",
+            "milestones: 1 of 2 milestones are not yet paid",
+        ),
+    ],
+)
+def test_guard_reasons_come_from_the_guards(
+    state: S, facts: dict[str, object], action: str, reason: str
+) -> None:
+    offered = {a.action: a for a in available_actions(snapshot(state, **facts), actor(V))}  # type: ignore[arg-type]
+    assert offered[action].enabled is False
+    assert offered[action].reason == reason
+
+
+VARIANTS = (
+    {},
+    {"latest_revision_submitted": False},
+    {"has_reviewer": False},
+    {"milestone_states": ("submitted", "in_progress")},
+    {"milestone_states": ()},
+    {"latest_revision": None},
+)
+
+
+@pytest.mark.parametrize("state", list(S))
+@pytest.mark.parametrize("party", list(Party))
+@pytest.mark.parametrize("facts", VARIANTS)
+def test_enabled_means_decide_accepts_the_required_input(
+    state: S, party: Party, facts: dict[str, object]
+) -> None:
+    """Enabled exactly when firing the action with its required fields is decided, not refused."""
+    snap = snapshot(state, **facts)  # type: ignore[arg-type]
+    for offered in available_actions(snap, actor(party)):
+        if offered.enabled:
+            decide(snap, actor(party), offered.action, GOOD_INPUT[offered.action])
+            continue
+        with pytest.raises(RuleViolation) as refused:
+            decide(snap, actor(party), offered.action, GOOD_INPUT[offered.action])
+        assert offered.reason == "; ".join(f"{e.field}: {e.message}" for e in refused.value.errors)
 
 
 # --- describe_workflow ----------------------------------------------------------------------------

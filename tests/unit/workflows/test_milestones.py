@@ -478,10 +478,10 @@ def test_no_other_action_vests(model: str) -> None:
     ],
 )
 def test_available_actions(state: M, engagement: E, party: Party, expected: list[str]) -> None:
-    assert (
-        available_milestone_actions(snapshot(state, engagement_state=engagement.value), parties(party))
-        == expected
+    offered = available_milestone_actions(
+        snapshot(state, engagement_state=engagement.value), parties(party), NOW
     )
+    assert [a.action for a in offered] == expected
 
 
 @pytest.mark.parametrize("state", list(M))
@@ -489,7 +489,7 @@ def test_available_actions(state: M, engagement: E, party: Party, expected: list
 @pytest.mark.parametrize("party", list(Party))
 def test_available_actions_agree_with_decide(state: M, engagement: E, party: Party) -> None:
     snap = snapshot(state, engagement_state=engagement.value)
-    offered = set(available_milestone_actions(snap, parties(party)))
+    offered = {a.action for a in available_milestone_actions(snap, parties(party), NOW)}
     for row in MILESTONE_WORKFLOW:
         try:
             decide_milestone(snap, parties(party), row.action, GOOD_INPUT[row.action], NOW)

@@ -226,3 +226,47 @@ def test_component_names_and_versions_must_not_be_blank() -> None:
 
 def test_a_delivery_may_list_no_components() -> None:
     assert check_delivery(replace(delivery(), components=()), PERMISSIVE).needs_approval == ()
+
+
+@pytest.mark.parametrize(
+    "licence",
+    [
+        "MIT OR Apache-2.0",
+        "MIT AND BSD-3-Clause",
+        "(MIT AND Apache-2.0) OR BSD-3-Clause",
+        "GPL-3.0-only OR MIT",
+    ],
+)
+def test_expressions_pass_a_permissive_policy_when_a_permissive_choice_exists(licence: str) -> None:
+    check = check_delivery(delivery(component(licence=licence)), PERMISSIVE)
+    assert (check.advisories, check.needs_approval) == ([], ())
+
+
+@pytest.mark.parametrize(
+    ("licence", "hint"),
+    [
+        ("MIT AND GPL-3.0-only", "which the open-source policy does not allow"),
+        ("Elastic-2.0 OR BUSL-1.1", "which the open-source policy does not allow"),
+        ("MIT OR", "is not a valid SPDX licence expression"),
+        ("MIT WITH Apache-2.0", "is not a valid SPDX licence expression"),
+        ("MIT OR GPL-3.0", "use 'GPL-3.0-only'"),
+        ("mit OR Apache-2.0", "use 'MIT'"),
+    ],
+)
+def test_expressions_are_judged_per_licence(licence: str, hint: str) -> None:
+    errors = refused(delivery(component(licence=licence)), PERMISSIVE).errors
+    assert [e.field for e in errors] == ["components.0.licence"]
+    assert hint in errors[0].message
+
+
+def test_an_and_with_copyleft_needs_approval_and_says_which_licence() -> None:
+    check = check_delivery(delivery(component("qt", "6.7", "MIT AND LGPL-3.0-only")), WITH_APPROVAL)
+    assert check.needs_approval == ("qt",)
+    assert "includes copyleft (LGPL-3.0-only)" in check.advisories[0].message
+
+
+def test_an_exception_is_judged_by_the_licence_it_qualifies() -> None:
+    check = check_delivery(
+        delivery(component("openjdk", "21", "GPL-2.0-only WITH Classpath-exception-2.0")), WITH_APPROVAL
+    )
+    assert check.needs_approval == ("openjdk",)

@@ -8,3 +8,7 @@ begin
 end $$;
 create trigger api_keys_notify_revocation after update of revoked_at on api_keys
     for each row execute function api_keys_notify_revocation();
+
+-- Requests per API key are now counted in each process (a shared store cost a database round trip
+-- on every request); failed authentications stay counted here, in rate_counters.
+drop table kv_store;
