@@ -20,7 +20,6 @@ from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from db import create_pool, idempotency, kv_store, migrate
@@ -51,7 +50,7 @@ from service.portal import (
     portal_routers,
     template_config,
 )
-from service.ratelimit import AuthFailures, per_key_limit
+from service.ratelimit import AuthFailures, PerKeyLimit
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -192,11 +191,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         ],
         middleware=[
             ApiKeyMiddleware,
-            *(
-                [per_key_limit(settings.rate_limit_per_minute).middleware]
-                if settings.rate_limit_per_minute
-                else []
-            ),
+            *([PerKeyLimit(settings.rate_limit_per_minute)] if settings.rate_limit_per_minute else []),
             IdempotencyMiddleware(),
         ],
         before_request=check_request,
@@ -228,9 +223,6 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         ],
         lifespan=[_lifespan(settings)],
         state=state,
-        # Per-key request counts live in each process (a shared store cost a database round trip
-        # per request); failed authentications are counted in PostgreSQL (service.ratelimit).
-        stores={"rate_limit": MemoryStore()},
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: _handle_exception},
         response_class=JsonResponse,

@@ -1,9 +1,9 @@
 """Rate limits: requests per API key, and failed authentications per client address.
 
-* Per API key: Litestar's ``RateLimitMiddleware`` (``RateLimit-*`` headers on every response,
-  429 with ``Retry-After`` past the limit) over an in-memory store: the limit holds per process, so
-  with ``--workers N`` a key may make up to N times the setting. A shared store would cost a
-  database round trip on every request.
+* Per API key: ``PerKeyLimit``, fixed one-minute windows counted in each process (``RateLimit-*``
+  headers on every response, 429 with ``Retry-After`` past the limit): with ``--workers N`` a key
+  may make up to N times the setting. A shared count would cost a database round trip on every
+  request.
 * Failed authentications per client address (brute force), shared by every worker and host: each
   failure is one atomic count in PostgreSQL (``db.kv_store.count``). Past the limit the address gets
   429 with ``Retry-After`` until the window ends, good keys included: the process that saw the
@@ -15,37 +15,82 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from litestar.connection import ASGIConnection, Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.exceptions import TooManyRequestsException
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from db import kv_store
 from db.types import Connection
 
 AUTH_WINDOW = timedelta(minutes=1)
+_WINDOW_SECONDS = 60
 
 
-def _key_identifier(request: Request[Any, Any, Any]) -> str:
-    """The API key a request authenticated with (the middleware runs after authentication)."""
-    caller = request.scope.get("user")
-    key_id = getattr(caller, "key_id", None)
+def _key_identifier(scope: Scope) -> str:
+    """The API key a request authenticated with (the limiter runs after authentication)."""
+    key_id = getattr(scope.get("user"), "key_id", None)
     if key_id is not None:
         return f"key:{key_id}"
-    token = request.headers.get("authorization", "")
+    token = Headers.from_scope(scope).get("authorization", "")
     # The bootstrap key is not stored: its hash names it (never the secret itself).
     return "token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def per_key_limit(requests_per_minute: int) -> RateLimitConfig:
-    return RateLimitConfig(
-        rate_limit=("minute", requests_per_minute),
-        identifier_for_request=_key_identifier,
-        check_throttle_handler=lambda request: request.method != "OPTIONS",
-        store="rate_limit",
-    )
+class PerKeyLimit(ASGIMiddleware):
+    """Requests per API key in fixed one-minute windows, counted in this process.
+
+    The headers are those of Litestar's ``RateLimitMiddleware`` (IETF RateLimit draft:
+    ``RateLimit-Policy``, ``-Limit``, ``-Remaining``, ``-Reset``), and past the limit it raises the
+    same 429. Litestar's middleware keeps every request's timestamp and re-encodes the list on each
+    request, a cost that grows with the limit; a counter per window is enough for a fixed window.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, requests_per_minute: int) -> None:
+        self.limit = requests_per_minute
+        self._windows: dict[str, list[int]] = {}  # key -> [window ends (epoch s), requests so far]
+
+    def _window(self, key: str, now: int) -> list[int]:
+        window = self._windows.get(key)
+        if window is None or window[0] <= now:
+            if len(self._windows) > 100_000:  # bounded: drop the ended windows
+                self._windows = {k: w for k, w in self._windows.items() if w[0] > now}
+            window = self._windows[key] = [now + _WINDOW_SECONDS, 0]
+        return window
+
+    def _headers(self, window: list[int], now: int) -> dict[str, str]:
+        return {
+            "RateLimit-Policy": f"{self.limit}; w={_WINDOW_SECONDS}",
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(max(self.limit - window[1], 0)),
+            "RateLimit-Reset": str(window[0] - now),
+        }
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope.get("method") == "OPTIONS":
+            await next_app(scope, receive, send)
+            return
+        now = int(time.time())
+        window = self._window(_key_identifier(scope), now)
+        if window[1] >= self.limit:
+            raise TooManyRequestsException(headers=self._headers(window, now))
+        window[1] += 1
+        headers = [(k.lower().encode(), v.encode()) for k, v in self._headers(window, now).items()]
+
+        async def send_with_limits(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *headers]
+            await send(message)
+
+        await next_app(scope, receive, send_with_limits)
 
 
 def address_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
