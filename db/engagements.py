@@ -10,7 +10,7 @@ import msgspec
 
 from db.rows import JsonColumns, typed, typed_all, typed_or_none
 from db.types import Connection
-from workflows import EngagementState, Funding, Party, Signatories
+from workflows import EngagementState, Funding, MilestoneState, Party, Signatories
 
 
 class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
@@ -31,6 +31,15 @@ class EngagementRow(msgspec.Struct, frozen=True, kw_only=True):
     approved_sha256: str | None
     signed_parties: frozenset[Party]
     signatories: Signatories
+
+
+class SnapshotFacts(msgspec.Struct, frozen=True, kw_only=True):
+    """What the workflow's guards read about an engagement besides its own row."""
+
+    latest_revision: int | None
+    latest_submitted: bool
+    milestone_count: int  # in the latest revision
+    milestone_states: tuple[MilestoneState, ...]  # of the signed revision, in order
 
 
 _COLUMNS = """e.id, e.vendor_id, e.startup_id, e.reviewer_id, e.title, e.summary, e.currency,
@@ -68,10 +77,17 @@ async def insert(
     currency: str,
     funding_json: str | None,
 ) -> EngagementRow:
+    # The engagement and its party rows in one round trip (a data-modifying CTE always runs).
     record = await conn.fetchrow(
         f"""with e as (
                 insert into engagements (vendor_id, startup_id, reviewer_id, title, summary, currency, funding)
-                values ($1, $2, $3, $4, $5, $6, $7::jsonb) returning *)
+                values ($1, $2, $3, $4, $5, $6, $7::jsonb) returning *),
+            p as (
+                insert into engagement_parties (organisation_id, engagement_id, party, created_at)
+                select v.organisation_id, e.id, v.party, e.created_at
+                  from e, lateral (values (e.vendor_id, 'vendor'), (e.startup_id, 'startup'),
+                                          (e.reviewer_id, 'reviewer')) v (organisation_id, party)
+                 where v.organisation_id is not null)
             select {_COLUMNS} from e""",  # noqa: S608 (constant columns)
         vendor_id,
         startup_id,
@@ -82,9 +98,7 @@ async def insert(
         funding_json,
     )
     assert record is not None
-    row = typed(EngagementRow, record, _JSON)
-    await _write_parties(conn, row)
-    return row
+    return typed(EngagementRow, record, _JSON)
 
 
 async def _write_parties(conn: Connection, row: EngagementRow) -> None:
@@ -205,3 +219,23 @@ async def explain_page(
     args = _page_args(organisation_id, state, counterparty_id, after, limit)
     records = await conn.fetch("explain " + _PAGE_SQL, *args)
     return "\n".join(r[0] for r in records)
+
+
+async def snapshot_facts(conn: Connection, engagement_ids: list[UUID]) -> dict[UUID, SnapshotFacts]:
+    """The latest revision's summary and the milestone states of each engagement, in one query."""
+    records = await conn.fetch(
+        """select e.id, r.revision as latest_revision, coalesce(r.submitted, false) as latest_submitted,
+                  coalesce(r.milestone_count, 0) as milestone_count,
+                  coalesce(m.states, '{}') as milestone_states
+             from unnest($1::uuid[]) as e (id)
+             left join lateral (
+                  select revision, submitted_at is not null as submitted,
+                         jsonb_array_length(milestones) as milestone_count
+                    from proposal_revisions p where p.engagement_id = e.id
+                   order by revision desc limit 1) r on true
+             left join lateral (
+                  select array_agg(state order by position) as states
+                    from milestones where engagement_id = e.id) m on true""",
+        engagement_ids,
+    )
+    return {r["id"]: typed(SnapshotFacts, r) for r in records}

@@ -1,53 +1,10 @@
-"""SQL for the shared key-value store and fixed-window counters behind the rate limiters."""
+"""SQL for the fixed-window counters behind the failed-authentication limit."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from db.types import Connection
-
-
-async def get(conn: Connection, key: str, renew_for: timedelta | None) -> bytes | None:
-    if renew_for is not None:
-        value: bytes | None = await conn.fetchval(
-            """update kv_store set expires_at = now() + $2::interval
-               where key = $1 and (expires_at is null or expires_at > now()) returning value""",
-            key,
-            renew_for,
-        )
-        return value
-    value = await conn.fetchval(
-        "select value from kv_store where key = $1 and (expires_at is null or expires_at > now())", key
-    )
-    return value
-
-
-async def put(conn: Connection, key: str, value: bytes, expires_in: timedelta | None) -> None:
-    await conn.execute(
-        """insert into kv_store (key, value, expires_at) values ($1, $2, now() + $3::interval)
-           on conflict (key) do update set value = excluded.value, expires_at = excluded.expires_at""",
-        key,
-        value,
-        expires_in,
-    )
-
-
-async def delete(conn: Connection, key: str) -> None:
-    await conn.execute("delete from kv_store where key = $1", key)
-
-
-async def delete_all(conn: Connection) -> None:
-    await conn.execute("delete from kv_store")
-
-
-async def expires_in(conn: Connection, key: str) -> float | None:
-    """Seconds until the key expires; None when it does not exist or never expires."""
-    seconds: float | None = await conn.fetchval(
-        """select extract(epoch from expires_at - now())::float8 from kv_store
-           where key = $1 and expires_at > now()""",
-        key,
-    )
-    return seconds
 
 
 async def count(conn: Connection, key: str, window: timedelta) -> tuple[int, datetime]:
@@ -67,14 +24,5 @@ async def count(conn: Connection, key: str, window: timedelta) -> tuple[int, dat
     return int(row["count"]), row["window_ends"]
 
 
-async def current(conn: Connection, key: str) -> tuple[int, datetime] | None:
-    """The key's count and window end, when its window has not ended."""
-    row = await conn.fetchrow(
-        "select count, window_ends from rate_counters where key = $1 and window_ends > now()", key
-    )
-    return (int(row["count"]), row["window_ends"]) if row else None
-
-
 async def purge_expired(conn: Connection) -> None:
-    await conn.execute("delete from kv_store where expires_at <= now()")
     await conn.execute("delete from rate_counters where window_ends <= now()")

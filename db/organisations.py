@@ -78,3 +78,11 @@ async def visible_to(conn: Connection, org_id: UUID, caller_org_id: UUID) -> boo
             caller_org_id,
         )
     )
+
+
+async def identities(conn: Connection, org_ids: list[UUID]) -> dict[UUID, tuple[str, str]]:
+    """The kind and country of each existing organisation among ``org_ids``."""
+    records = await conn.fetch(
+        "select id, kind, country from organisations where id = any($1::uuid[])", org_ids
+    )
+    return {r["id"]: (r["kind"], r["country"]) for r in records}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
 import uuid
@@ -34,11 +36,12 @@ from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
 from service.controllers.proposals import ProposalController
 from service.controllers.workflow import WorkflowController
-from service.deps import provide_caller, provide_conn
+from service.deps import provide_api_conn, provide_caller, provide_conn
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
 from service.http import AllowHeaderMiddleware, check_request
 from service.idempotency import IdempotencyMiddleware
+from service.key_cache import KeyCache
 from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
@@ -47,7 +50,7 @@ from service.portal import (
     portal_routers,
     template_config,
 )
-from service.ratelimit import PostgresStore, per_key_limit
+from service.ratelimit import AuthFailures, PerKeyLimit
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -97,6 +100,7 @@ def _lifespan(settings: Settings) -> Any:
         pool = await create_pool(
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
+        listener = asyncio.create_task(app.state.key_cache.listen(settings.database_url))
         try:
             if settings.migrate_on_start:
                 async with pool.acquire() as conn:
@@ -107,6 +111,9 @@ def _lifespan(settings: Settings) -> Any:
             app.state.pool = pool
             yield
         finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
             await pool.close()
 
     return lifespan
@@ -184,22 +191,29 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         ],
         middleware=[
             ApiKeyMiddleware,
-            *(
-                [per_key_limit(settings.rate_limit_per_minute).middleware]
-                if settings.rate_limit_per_minute
-                else []
-            ),
+            *([PerKeyLimit(settings.rate_limit_per_minute)] if settings.rate_limit_per_minute else []),
             IdempotencyMiddleware(),
         ],
         before_request=check_request,
-        dependencies={"caller": Provide(provide_caller, sync_to_thread=False)},
+        dependencies={
+            "caller": Provide(provide_caller, sync_to_thread=False),
+            "conn": Provide(provide_api_conn),
+        },
         security=[{"bearer": []}],
     )
     # group_path: label requests by route template, not by id, so series stay bounded.
     metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
     secret = _secret(settings)
     secure = (settings.public_url or "").startswith("https://")
-    state = State({"settings": settings, "clock": clock, "secret": secret})
+    state = State(
+        {
+            "settings": settings,
+            "clock": clock,
+            "secret": secret,
+            "key_cache": KeyCache(),
+            "auth_failures": AuthFailures(settings.auth_failures_per_minute),
+        }
+    )
     return Litestar(
         route_handlers=[
             HealthController,
@@ -209,7 +223,6 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         ],
         lifespan=[_lifespan(settings)],
         state=state,
-        stores={"rate_limit": PostgresStore(state)},
         dependencies={"conn": Provide(provide_conn)},
         exception_handlers={Exception: _handle_exception},
         response_class=JsonResponse,

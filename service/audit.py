@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Literal
 from uuid import UUID
 
 import msgspec
@@ -55,10 +55,13 @@ def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str,
     return {"organisation_id": str(organisation_id), "key_id": str(key_id) if key_id else None}
 
 
-async def next_seq(conn: Connection, engagement_id: UUID) -> int:
-    """The seq the next event will get; stable while the engagement row is locked."""
-    last = await audit.head(conn, engagement_id)
-    return last[0] + 1 if last else 1
+#: ``head=LOOK_UP``: read the chain's head from the database (the default).
+LOOK_UP: Final = "look up"
+
+
+async def chain_head(conn: Connection, engagement_id: UUID) -> tuple[int, str] | None:
+    """The last (seq, hash) of the chain, None before its first event; stable while the row is locked."""
+    return await audit.head(conn, engagement_id)
 
 
 async def append_event(
@@ -67,15 +70,18 @@ async def append_event(
     caller: Caller | None,
     type: str,
     payload: dict[str, Any],
+    *,
+    head: tuple[int, str] | Literal["look up"] | None = LOOK_UP,
 ) -> ChainEvent:
     """Seal and store the next event (``caller`` None: the system acted).
 
-    Call inside the transaction that holds the engagement row lock.
+    Call inside the transaction that holds the engagement row lock. ``head``: the chain's head when
+    the caller already knows it (None for an engagement's first event), saving a round trip.
     """
     if type not in AUDIT_EVENT_TYPES:  # a new event type must join the list (and so the API's enum)
         raise ValueError(f"unknown audit event type {type!r}: add it to service.audit.SHELL_EVENTS")
     actor = actor_record(caller.organisation_id, caller.key_id) if caller else None
-    last = await audit.head(conn, engagement_id)
+    last = await audit.head(conn, engagement_id) if isinstance(head, str) else head
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
     at = datetime.now(UTC)
     event = seal_event(

@@ -14,7 +14,6 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from db import api_keys
 from db.api_keys import Role
-from db.types import Connection
 from service import ratelimit
 from service.errors import Unauthorized
 from workflows import Forbidden
@@ -59,28 +58,43 @@ def _bearer(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 
 
 class ApiKeyMiddleware(AbstractAuthenticationMiddleware):
-    """Resolves the Bearer key to a Caller on every /api/v1 route."""
+    """Resolves the Bearer key to a Caller on every /api/v1 route.
+
+    A known key costs no database round trip (``service.key_cache``); a failure is counted against
+    the client's address (``service.ratelimit``), and an address past its limit is refused first.
+    """
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
-        limit: int = connection.app.state.settings.auth_failures_per_minute
-        async with connection.app.state.pool.acquire() as conn:
-            await ratelimit.refuse_if_blocked(conn, connection, limit)
-            try:
-                caller = await self._caller(conn, connection)
-            except Unauthorized:
-                await ratelimit.count_failure(conn, connection, limit)
-                raise
+        state = connection.app.state
+        address = ratelimit.address_of(connection)
+        state.auth_failures.refuse_if_blocked(address)
+        try:
+            caller = await self._caller(connection)
+        except Unauthorized:
+            async with state.pool.acquire() as conn:
+                await state.auth_failures.count(conn, address)
+            raise
         return AuthenticationResult(user=caller, auth=None)
 
     @staticmethod
-    async def _caller(conn: Connection, connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
+    async def _caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Caller:
         token = _bearer(connection)
-        bootstrap: str | None = connection.app.state.settings.bootstrap_key
+        state = connection.app.state
+        bootstrap: str | None = state.settings.bootstrap_key
         if bootstrap is not None and hmac.compare_digest(token.encode(), bootstrap.encode()):
             return Caller(None, "bootstrap operator", "operator", None)
-        row = await api_keys.find_active_by_hash(conn, hash_secret(token))
+        secret_hash = hash_secret(token)
+        cache = state.key_cache
+        cached: Caller | None = cache.get(secret_hash)
+        if cached is not None:
+            return cached
+        generation = cache.generation
+        async with state.pool.acquire() as conn:
+            row = await api_keys.find_active_by_hash(conn, secret_hash)
         if row is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)")
-        return Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
+        caller = Caller(row.key_id, row.name, row.role, row.organisation_id, row.organisation_kind)
+        cache.put(secret_hash, caller, generation)
+        return caller

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import asyncpg
 
 from db import MigrationError, embedded_postgres, migrate
+from service.server import uvicorn_options
 from service.settings import Settings
 from workflows import RuleViolation
 
@@ -77,8 +78,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             port=args.port or settings.port,
             workers=args.workers or settings.workers,
             log_level=settings.log_level.lower(),
-            lifespan="on",
-            proxy_headers=False,
+            **uvicorn_options(),
         )
     return 0
 

@@ -13,7 +13,7 @@ from db import engagements, milestones
 from db.engagements import EngagementRow
 from db.milestones import MilestoneRow
 from db.types import Connection
-from service.audit import append_event, next_seq
+from service.audit import append_event, chain_head
 from service.auth import Caller
 from service.effects import HANDLERS, EffectContext, EffectResult
 from workflows import Decision, EngagementState, FieldError, MilestoneState, RuleViolation
@@ -41,9 +41,11 @@ async def _run(ctx: EffectContext, decision: Decision[Any]) -> EffectResult:
 
 async def _context(
     conn: Connection, caller: Caller | None, row: EngagementRow, milestone: MilestoneRow | None = None
-) -> EffectContext:
-    seq = await next_seq(conn, row.id)
-    return EffectContext(conn=conn, engagement=row, caller=caller, event_seq=seq, milestone=milestone)
+) -> tuple[EffectContext, tuple[int, str] | None]:
+    """The handlers' context, and the chain's head the decision's event will follow."""
+    head = await chain_head(conn, row.id)
+    seq = head[0] + 1 if head else 1
+    return EffectContext(conn=conn, engagement=row, caller=caller, event_seq=seq, milestone=milestone), head
 
 
 async def apply_engagement_decision(
@@ -51,7 +53,8 @@ async def apply_engagement_decision(
 ) -> EngagementRow:
     """Apply an engagement decision to the locked ``row``; returns the row as it now is."""
     _refuse_unhandled(decision)
-    result = await _run(await _context(conn, caller, row), decision)
+    ctx, head = await _context(conn, caller, row)
+    result = await _run(ctx, decision)
     updated = await engagements.update(conn, row.id, {"state": decision.to_state.value, **result.engagement})
     payload = {
         **decision.event_payload,
@@ -59,7 +62,7 @@ async def apply_engagement_decision(
         "action": decision.action,
         "version": updated.version,
     }
-    await append_event(conn, row.id, caller, decision.event_type, payload)
+    await append_event(conn, row.id, caller, decision.event_type, payload, head=head)
     return updated
 
 
@@ -72,9 +75,9 @@ async def apply_milestone_decision(
 ) -> None:
     """Apply a milestone decision (``caller`` None: the system's); the caller bumps the engagement version."""
     _refuse_unhandled(decision)
-    result = await _run(await _context(conn, caller, row, milestone), decision)
+    ctx, head = await _context(conn, caller, row, milestone)
+    result = await _run(ctx, decision)
     changes: dict[str, Any] = {"state": decision.to_state.value, **result.milestone}
     await milestones.update(conn, row.id, milestone.key, changes)
-    await append_event(
-        conn, row.id, caller, decision.event_type, {**decision.event_payload, **result.payload}
-    )
+    payload = {**decision.event_payload, **result.payload}
+    await append_event(conn, row.id, caller, decision.event_type, payload, head=head)

@@ -13,11 +13,6 @@ from db.types import Connection
 from service.auth import Caller
 
 
-async def provide_conn(state: State) -> AsyncGenerator[Connection, None]:
-    async with state.pool.acquire() as conn:
-        yield conn
-
-
 def provide_caller(request: Request[Caller, Any, Any]) -> Caller:
     return request.user
 
@@ -25,3 +20,19 @@ def provide_caller(request: Request[Caller, Any, Any]) -> Caller:
 # Named-dependency markers: Litestar 3 stops inferring dependencies from parameter names.
 Conn: TypeAlias = NamedDependency[Connection]
 CurrentCaller: TypeAlias = NamedDependency[Caller]
+
+
+async def provide_conn(state: State) -> AsyncGenerator[Connection, None]:
+    """A pool connection for the request (the portal's pages)."""
+    async with state.pool.acquire() as conn:
+        yield conn
+
+
+async def provide_api_conn(state: State, caller: CurrentCaller) -> AsyncGenerator[Connection, None]:
+    """A pool connection for an authenticated API caller's request.
+
+    It depends on ``caller`` (which it does not use) so that Litestar resolves the two one after
+    the other: dependencies it can resolve side by side cost it a task group per request.
+    """
+    async with state.pool.acquire() as conn:
+        yield conn

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from db import milestones
 from db.types import Connection
 from service.auth import Caller
 from service.contracts import citable_clauses
@@ -32,7 +33,7 @@ async def fire_action(
     row = await visible_engagement(conn, caller, engagement_id, lock=True)
     check_version(row.version, None if expected == "*" else expected)
     # Milestones whose acceptance period ran out count as accepted for this action's guards.
-    if await settle_deemed_acceptances(conn, row, now):
+    if await settle_deemed_acceptances(conn, row, now, await milestones.all_for(conn, row.id)):
         row = await visible_engagement(conn, caller, engagement_id, lock=True)
     snapshot = await engagement_snapshot(conn, row)
     decision = decide(snapshot, actor_for(caller, row), action, data, citable=citable_clauses())

@@ -7,6 +7,7 @@ together (``service.decisions``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -34,9 +35,14 @@ from workflows import (
 # --- deemed acceptance ---------------------------------------------------------------------------
 
 
-async def settle_deemed_acceptances(conn: Connection, row: EngagementRow, now: datetime) -> int:
-    """Accept, as the system, every submitted milestone whose acceptance period has run out."""
-    due = [m for m in await milestones.all_for(conn, row.id) if m.state is MilestoneState.SUBMITTED]
+async def settle_deemed_acceptances(
+    conn: Connection, row: EngagementRow, now: datetime, milestone_rows: Sequence[MilestoneRow] | None = None
+) -> int:
+    """Accept, as the system, every submitted milestone whose acceptance period has run out
+    (``milestone_rows``: the engagement's milestones when the caller has read them already)."""
+    if milestone_rows is None:
+        milestone_rows = await milestones.all_for(conn, row.id)
+    due = [m for m in milestone_rows if m.state is MilestoneState.SUBMITTED]
     if not due:
         return 0
     terms = await signed_terms(conn, row.id)

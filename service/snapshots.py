@@ -9,8 +9,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from contract_templates import PartyInfo
-from db import milestones, proposals
-from db.engagements import EngagementRow
+from db import engagements, milestones, proposals
+from db.engagements import EngagementRow, SnapshotFacts
 from db.milestones import DeliveryRow, MilestoneRow
 from db.organisations import OrganisationRow
 from db.proposals import ProposalRow
@@ -50,25 +50,29 @@ def proposal_input(row: ProposalRow) -> ProposalInput:
     return ProposalInput(scope=row.scope, milestones=row.milestones, ip_terms=row.ip_terms)
 
 
-async def engagement_snapshot(conn: Connection, row: EngagementRow) -> EngagementSnapshot:
-    """Everything the guards need; for a decision, read in the transaction that holds the row lock."""
-    latest = await proposals.latest(conn, row.id)
+def snapshot_of(row: EngagementRow, facts: SnapshotFacts) -> EngagementSnapshot:
+    """The engagement and the facts about its revisions and milestones, as the guards see them."""
     return EngagementSnapshot(
         state=row.state,
         version=row.version,
         has_reviewer=row.reviewer_id is not None,
-        latest_revision=latest.revision if latest else None,
-        latest_revision_submitted=latest is not None and latest.submitted_at is not None,
-        latest_revision_milestone_count=len(latest.milestones) if latest else 0,
+        latest_revision=facts.latest_revision,
+        latest_revision_submitted=facts.latest_submitted,
+        latest_revision_milestone_count=facts.milestone_count,
         # Terms are validated before a revision is stored, so a stored revision's terms are valid.
-        latest_revision_terms_valid=latest is not None,
+        latest_revision_terms_valid=facts.latest_revision is not None,
         latest_contract_sha256=row.latest_contract_sha256,
         approved_sha256=row.approved_sha256,
         signed_parties=row.signed_parties,
         signatories=row.signatories,
-        milestone_states=tuple(m.state.value for m in await milestones.all_for(conn, row.id)),
+        milestone_states=tuple(state.value for state in facts.milestone_states),
         disputed_from=row.disputed_from,
     )
+
+
+async def engagement_snapshot(conn: Connection, row: EngagementRow) -> EngagementSnapshot:
+    """Everything the guards need; for a decision, read in the transaction that holds the row lock."""
+    return snapshot_of(row, (await engagements.snapshot_facts(conn, [row.id]))[row.id])
 
 
 async def signed_revision(conn: Connection, engagement_id: UUID) -> ProposalRow:

@@ -57,12 +57,24 @@ def actor_for(caller: Caller, row: EngagementRow) -> Actor:
     )
 
 
+#: Methods whose requests carry a body: the guard answers them before the body is read.
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
 async def engagement_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Route guard: 404 before anything else when the caller is not a party to the engagement
-    named by the path (``engagement_id``, or the engagement a ``contract_id`` belongs to)."""
+    """Route guard: 404 before the body is even read when the caller is not a party to the
+    engagement named by the path (``engagement_id``, or the engagement a ``contract_id`` belongs to).
+
+    Requests without a body (GET, HEAD, DELETE; OPTIONS is unauthenticated and shows no content)
+    skip it: every handler resolves the engagement through ``visible_engagement`` or
+    ``visible_contract``, which give the same 404, so a read costs one connection, not two.
+    ``tests/api/test_tenant_isolation.py`` holds every route to that.
+    """
     params = connection.path_params
-    if connection.scope.get("method") == "OPTIONS" or not ({"engagement_id", "contract_id"} & set(params)):
-        return  # OPTIONS (unauthenticated, e.g. CORS preflight) names allowed methods, no content
+    if connection.scope.get("method") not in _WITH_BODY or not (
+        {"engagement_id", "contract_id"} & set(params)
+    ):
+        return
     caller: Caller = connection.user
     async with connection.app.state.pool.acquire() as conn:
         if "engagement_id" in params:

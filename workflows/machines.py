@@ -211,12 +211,18 @@ class Table(Generic[S, C]):
         return lambda ctx: previous(ctx) is state
 
     def _fire(self, row: Row[S, C], state: S, ctx: C) -> S:
+        # A fresh machine per decision, holding only this row's branches from ``state``: building
+        # the whole table's machine for every request cost a fifth of an action's CPU time.
+        specs = [
+            dict(spec) for spec in self._specs if spec["trigger"] == row.action and spec["source"] is state
+        ]
+        reachable = {state, *(spec["dest"] for spec in specs)}
         model = _Model()
         machine = Machine(
             model=model,
-            states=self.states,
+            states=[s for s in self.states if s in reachable],
             initial=state,
-            transitions=[dict(spec) for spec in self._specs],
+            transitions=specs,
             auto_transitions=False,
         )
         if not machine.events[row.action].trigger(model, ctx):

@@ -45,10 +45,12 @@ def xml_illegal_fields(obj: Any, path: str = "") -> list[FieldError]:
                 )
             ]
         case msgspec.Struct():
+            # The class attributes, not msgspec.structs.fields(): that one resolves annotations per call.
+            kind = type(obj)
             return [
                 error
-                for field in msgspec.structs.fields(obj)
-                for error in xml_illegal_fields(getattr(obj, field.name), _join(path, field.encode_name))
+                for name, encoded in zip(kind.__struct_fields__, kind.__struct_encode_fields__, strict=True)
+                for error in xml_illegal_fields(getattr(obj, name), _join(path, encoded))
             ]
         case Mapping():
             errors = []

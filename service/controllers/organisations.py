@@ -3,6 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 
 from service import organisations as ops
@@ -85,7 +86,10 @@ class ApiKeyController(Controller):
         opt=refuses(403),
     )
     async def revoke(
-        self, conn: Conn, caller: CurrentCaller, org_id: FromPath[UUID], key_id: FromPath[UUID]
+        self, conn: Conn, caller: CurrentCaller, state: State, org_id: FromPath[UUID], key_id: FromPath[UUID]
     ) -> ApiKey:
         """The key stops working at once; revoking it again changes nothing."""
-        return await ops.revoke_api_key(conn, caller, org_id, key_id)
+        revoked = await ops.revoke_api_key(conn, caller, org_id, key_id)
+        # This process forgets at once; the others when the revocation's NOTIFY reaches them.
+        state.key_cache.forget_all()
+        return revoked

@@ -1,0 +1,1 @@
+"""Reference servers the benchmarks measure jointip against (never imported by the service)."""
