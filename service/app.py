@@ -22,7 +22,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from db import create_pool, idempotency, kv_store, migrate
+from db import close_pool, create_pool, idempotency, kv_store, migrate
 from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
 from service.controllers.clauses import ClauseController
@@ -114,7 +114,7 @@ def _lifespan(settings: Settings) -> Any:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
-            await pool.close()
+            await close_pool(pool)  # bounded: a lost database must not hold up a stop
 
     return lifespan
 

@@ -10,12 +10,16 @@ import os
 import secrets
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 
 import asyncpg
+import psutil
 
 from db import MigrationError, embedded_postgres, migrate
+from db.embedded import STOP_TIMEOUT, EmbeddedServer
 from service.server import uvicorn_options
 from service.settings import Settings
 from workflows import RuleViolation
@@ -24,12 +28,13 @@ log = logging.getLogger("jointip.cli")
 
 
 @contextmanager
-def database_url(settings: Settings) -> Iterator[str]:
-    """DATABASE_URL when given; otherwise the embedded server, stopped when this block ends."""
+def database_url(settings: Settings, *, supervise: bool = False) -> Iterator[str]:
+    """DATABASE_URL when given; otherwise the embedded server (restarted whenever it dies if
+    ``supervise``), left when this block ends: the last process using it stops it."""
     if settings.database_url:
         yield settings.database_url
         return
-    with embedded_postgres(settings.data_dir) as url:
+    with embedded_postgres(settings.data_dir, supervise=supervise) as url:
         yield url
 
 
@@ -60,18 +65,66 @@ def shared_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+#: Seconds from the first stop signal to the end of ``jointip serve``, whatever hangs (D6): uvicorn
+#: waits up to ``GRACEFUL_SHUTDOWN_TIMEOUT`` for requests, the pool closes within 5 s, the embedded
+#: server stops within ``db.embedded.STOP_TIMEOUT`` (or is killed); past this, the process is ended.
+STOP_DEADLINE = 40.0
+
+
+def _arm_stop_deadline(settings: Settings) -> None:
+    """Start (once) the timer that ends the process if stopping takes longer than ``STOP_DEADLINE``."""
+    global _deadline
+    if _deadline is not None:
+        return
+    _deadline = threading.Timer(STOP_DEADLINE, _stop_now, args=(settings,))
+    _deadline.daemon = True
+    _deadline.start()
+
+
+_deadline: threading.Timer | None = None
+
+
+def _stop_now(settings: Settings) -> None:
+    """The deadline passed: kill the workers, leave the embedded server (bounded), exit."""
+    log.error("stopping took longer than %.0f s; ending the process", STOP_DEADLINE)
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.kill()
+    if not settings.database_url:
+        leaving = threading.Thread(target=EmbeddedServer(settings.data_dir).leave, daemon=True)
+        leaving.start()
+        leaving.join(STOP_TIMEOUT + 10)
+    os._exit(1)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    class _Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            _arm_stop_deadline(settings)
+            super().handle_exit(sig, frame)
+
+    class _Workers(Multiprocess):
+        def handle_term(self) -> None:
+            _arm_stop_deadline(settings)
+            super().handle_term()
+
+        def handle_int(self) -> None:
+            _arm_stop_deadline(settings)
+            super().handle_int()
 
     # uvicorn shuts down gracefully, then re-raises the signal to the handler that was there
     # before it: with the default handler the process would die before stopping PostgreSQL.
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stopped)
-    with contextlib.suppress(_Stopped), database_url(settings) as url:
+    started = True
+    with contextlib.suppress(_Stopped), database_url(settings, supervise=True) as url:
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
         os.environ["JOINTIP_SECRET_KEY"] = shared_secret(settings)
-        uvicorn.run(
+        config = uvicorn.Config(
             "service.app:app_from_env",
             factory=True,
             host=args.host or settings.host,
@@ -80,7 +133,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             log_level=settings.log_level.lower(),
             **uvicorn_options(),
         )
-    return 0
+        # What uvicorn.run does, with the two classes above (their stop signal arms the deadline).
+        if config.workers > 1:
+            _Workers(config, sockets=[config.bind_socket()]).run()
+        else:
+            config.load_app()
+            server = _Server(config)
+            server.run()
+            started = server.started
+    return 0 if started else 3
 
 
 async def _with_connection(url: str, work: str, name: str = "") -> str:
