@@ -40,7 +40,7 @@ log = logging.getLogger("jointip.embedded")
 
 #: Seconds pg_ctl may take to start (crash recovery included) or to stop the server.
 START_TIMEOUT = 30
-STOP_TIMEOUT = 10
+STOP_TIMEOUT = 5
 #: How often the supervisor looks, and its restart backoff.
 CHECK_INTERVAL = 0.5
 BACKOFF_FIRST, BACKOFF_MAX = 0.5, 8.0

@@ -51,6 +51,7 @@ from service.portal import (
     template_config,
 )
 from service.ratelimit import AuthFailures, PerKeyLimit
+from service.rendering import render_pool
 from service.responses import JsonResponse
 from service.settings import Settings
 
@@ -109,7 +110,8 @@ def _lifespan(settings: Settings) -> Any:
                 await idempotency.purge_expired(conn)
                 await kv_store.purge_expired(conn)
             app.state.pool = pool
-            yield
+            async with render_pool(settings.render_processes):  # shut down before the pool closes
+                yield
         finally:
             listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
 from service.pagination import decode_seq_cursor
+from service.rendering import render
 from service.schemas.common import Page, shaped
 from service.schemas.contracts import (
     CitableClause,
@@ -91,9 +91,9 @@ def _render(data: ContractInput) -> Rendered:
 
 async def render_version(conn: Connection, row: EngagementRow, revision: int, version: int) -> Rendered:
     """Contract version ``version`` of the engagement, from proposal ``revision``, rendered off the
-    event loop (tens of ms of CPU)."""
+    event loop, in the render process pool (seconds of CPU for the largest proposal)."""
     data = await _contract_input(conn, row, revision, version)
-    return await asyncio.to_thread(_render, data)
+    return await render(_render, data)
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
     )
     assert old_document is not None
     assert new_document is not None
-    content = await asyncio.to_thread(
+    content = await render(
         render_redline,
         old_document,
         new_document,

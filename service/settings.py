@@ -39,6 +39,7 @@ class Settings:
     session_hours: int = 8
     rate_limit_per_minute: int = 600  # requests per API key; 0: no limit
     auth_failures_per_minute: int = 20  # failed authentications per client address; 0: no limit
+    render_processes: int = 1  # document render processes per server process; 0: a thread
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +86,7 @@ class Settings:
             session_hours=integer("JOINTIP_SESSION_HOURS", 8, 1, 24 * 30),
             rate_limit_per_minute=integer("JOINTIP_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
             auth_failures_per_minute=integer("JOINTIP_AUTH_FAILURES_PER_MINUTE", 20, 0, 1_000_000),
+            render_processes=integer("JOINTIP_RENDER_PROCESSES", 1, 0, 64),
         )
         if settings.secret_key is not None and len(settings.secret_key) < MIN_SECRET_LENGTH:
             errors.append(

@@ -1,0 +1,89 @@
+"""Document renders run in a process pool, so a large render never stalls the event loop (D9).
+
+A contract of the largest allowed proposal is seconds of pure-Python CPU (python-docx, lxml). A
+thread does not help: it holds the GIL most of that time, and ``/health`` stalled to seconds
+behind one (issue 13 D9). Each server process therefore keeps a small
+``concurrent.futures.ProcessPoolExecutor`` (``JOINTIP_RENDER_PROCESSES``, default 1), started
+with the app's lifespan and shut down with it; the renderers are pure functions of picklable
+inputs, so they run there unchanged. With ``--workers N`` every worker has its own pool.
+
+Processes are started with ``spawn`` (never ``fork``: the server process has threads and an event
+loop) and on demand: an app that never renders never starts one. ``render_processes = 0`` renders
+in a thread instead (one-off tools).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any, TypeVar
+
+log = logging.getLogger("jointip.rendering")
+
+T = TypeVar("T")
+
+
+class RenderPool:
+    """The process pool of one server process (``None`` inside: render in a thread)."""
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._executor
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(*args, **kwargs)`` in the pool (a thread when the pool has no processes)."""
+        call = partial(fn, *args, **kwargs)
+        if self.processes <= 0:
+            return await asyncio.to_thread(call)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
+        except BrokenProcessPool:
+            # A render process died (killed, out of memory): start a fresh pool and try once more.
+            log.warning("the render process pool broke; starting a new one")
+            self.shutdown()
+            return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+#: The pool of this process: shared by every app the process runs (tests run several), started by
+#: the first app's lifespan and shut down when the last one ends; outside an app, a thread.
+_shared = RenderPool(0)
+_users = 0
+
+
+@asynccontextmanager
+async def render_pool(processes: int) -> AsyncIterator[RenderPool]:
+    """The app lifespan's part: renders go to this process's pool until the block ends."""
+    global _shared, _users
+    if _users == 0:
+        _shared = RenderPool(processes)
+    _users += 1
+    try:
+        yield _shared
+    finally:
+        _users -= 1
+        if _users == 0:
+            _shared.shutdown()
+            _shared = RenderPool(0)
+
+
+async def render(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a renderer off the event loop: in this process's render pool."""
+    return await _shared.run(fn, *args, **kwargs)
