@@ -184,7 +184,12 @@ class EmbeddedServer:
     def _start(self) -> None:
         """Start the postmaster (caller holds the lock and has checked that none runs)."""
         self._kill(self.processes())  # backends left by a dead postmaster keep its shared memory
+        # PostgreSQL refuses to start while the pid in postmaster.pid exists, and a killed postmaster
+        # is an unreaped zombie for as long as its adoptive parent does not wait for it (seen with
+        # a container's init). None of its processes runs any more (killed above): the files are stale.
         socket_dir = self._find_socket_dir()
+        for stale in [self.pgdata / "postmaster.pid", *socket_dir.glob(".s.PGSQL.*.lock")]:
+            stale.unlink(missing_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)
         self._pg_ctl(
             "-w",
