@@ -36,11 +36,13 @@ def free_port() -> int:
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "JOINTIP_DATA_DIR"}}
     env.update(
-        JOINTIP_BOOTSTRAP_KEY=OPERATOR_KEY,
-        JOINTIP_LOG_LEVEL="INFO",
-        JOINTIP_RATE_LIMIT_PER_MINUTE="0",
-        JOINTIP_AUTH_FAILURES_PER_MINUTE="0",
-        **extra,
+        {
+            "JOINTIP_BOOTSTRAP_KEY": OPERATOR_KEY,
+            "JOINTIP_LOG_LEVEL": "INFO",
+            "JOINTIP_RATE_LIMIT_PER_MINUTE": "0",
+            "JOINTIP_AUTH_FAILURES_PER_MINUTE": "0",
+            **extra,
+        }
     )
     return env
 
