@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -81,12 +82,14 @@ async def _contract_input(conn: Connection, row: EngagementRow, revision: int, v
 class Rendered:
     document: bytes
     sha256: str
-    clauses: dict[str, str]
+    clauses_json: str  # the clause texts as stored (JSON text: megabytes for the largest proposal)
 
 
 def _render(data: ContractInput) -> Rendered:
+    """In a render process: the document, its hash and the clause texts, all the CPU work."""
     document = render_contract(data)
-    return Rendered(document, hashlib.sha256(document).hexdigest(), clause_texts(data))
+    clauses = json.dumps(clause_texts(data), ensure_ascii=False)
+    return Rendered(document, hashlib.sha256(document).hexdigest(), clauses)
 
 
 async def render_version(conn: Connection, row: EngagementRow, revision: int, version: int) -> Rendered:

@@ -35,6 +35,8 @@ LARGEST_TEXT = 10_000  # a milestone's description and acceptance criteria, each
 LARGEST_SCOPE = 20_000  # the proposal's scope; the engagement's summary too
 #: The bound the issue sets for the event loop while the largest render runs.
 HEALTH_P99_MS = 50.0
+#: Concurrent /health probes: enough samples that the p99 is not just the slowest one.
+PROBERS = 4
 
 
 def largest_proposal() -> dict[str, Any]:
@@ -105,13 +107,13 @@ async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
                 probes.append((sent, (time.perf_counter() - sent) * 1000))
                 await asyncio.sleep(0.005)
 
-    prober = asyncio.create_task(probe())
+    probers = [asyncio.create_task(probe()) for _ in range(PROBERS)]
     await asyncio.sleep(0.2)  # the probe is under way before the render starts
     started = time.perf_counter()
     generated = await api.act(e["id"], "generate_contract", p.vendor.admin_key)
     render_seconds = time.perf_counter() - started
     rendering = False
-    await prober
+    await asyncio.gather(*probers)
     assert generated.status_code == 200, generated.text
 
     contracts = await http.get(f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key))
@@ -124,7 +126,7 @@ async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
 
     during = [ms for sent, ms in probes if started <= sent <= started + render_seconds]
     # A render on the event loop would let hardly any probe through while it runs.
-    assert len(during) >= 20, f"too few probes ({len(during)}) in a {render_seconds:.2f}s render"
+    assert len(during) >= 50, f"too few probes ({len(during)}) in a {render_seconds:.2f}s render"
     p99 = statistics.quantiles(during, n=100, method="inclusive")[98]
     assert p99 < HEALTH_P99_MS, f"/health p99 {p99:.1f} ms during a {render_seconds:.2f}s render"
 
