@@ -275,7 +275,8 @@ class Supervisor:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self, seconds: float = START_TIMEOUT + 10) -> None:
+    def stop(self, seconds: float = 5.0) -> None:
+        """Ask the thread to stop; a start it is running finishes under the lock, which ``leave`` waits for."""
         self._stopping.set()
         self._thread.join(seconds)
 
