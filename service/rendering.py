@@ -19,8 +19,10 @@ meanwhile was 28 ms (lxml's serialisation holds the GIL in long stretches), in t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,6 +33,8 @@ from typing import Any, TypeVar
 log = logging.getLogger("jointip.rendering")
 
 T = TypeVar("T")
+#: How much lower a render process's CPU priority is than the server's (``nice``).
+RENDER_NICENESS = 10
 
 
 class RenderPool:
@@ -43,7 +47,9 @@ class RenderPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                max_workers=self.processes, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_background_priority,
             )
         return self._executor
 
@@ -70,6 +76,12 @@ class RenderPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _background_priority() -> None:
+    """Renders are background work: on a busy machine the server's event loop gets the CPU first."""
+    with contextlib.suppress(OSError):
+        os.nice(RENDER_NICENESS)
 
 
 def _load_renderer() -> None:

@@ -18,21 +18,48 @@ from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
+import msgspec.inspect
 import pytest
 
+from service.schemas.engagements import EngagementCreate
 from service.server import HEADER_TIMEOUT
 from tests.support.databases import fresh_database
 from tests.support.factories import EngagementApi, bearer, proposal_body
 from tests.support.serving import Served, base_env
+from workflows import Asset, MilestoneInput, PartyBackgroundIp, ProposalInput
 
 pytestmark = [pytest.mark.once, pytest.mark.slow]
 
-# The largest proposal the API accepts: SPEC 10's bounds as workflows/limits.py sets them
-# (MAX_MILESTONES, MAX_NAME, MAX_TEXT, MAX_LONG_TEXT); keep these at the bounds when they change.
-LARGEST_MILESTONES = 100
-LARGEST_TITLE = 200  # a milestone's title; the engagement's title too
-LARGEST_TEXT = 10_000  # a milestone's description and acceptance criteria, each
-LARGEST_SCOPE = 20_000  # the proposal's scope; the engagement's summary too
+
+def _bound(struct: type, field: str, unbounded: int) -> int:
+    """A field's ``max_length`` as the API enforces it (``unbounded`` where there is none yet)."""
+    for info in msgspec.inspect.type_info(struct).fields:  # type: ignore[attr-defined]
+        if info.name == field:
+            return int(getattr(info.type, "max_length", None) or unbounded)
+    raise KeyError(field)
+
+
+# The largest proposal the API accepts: read from the input types themselves (SPEC 10's bounds,
+# workflows/limits.py), so the test follows the bounds when they change.
+LARGEST_MILESTONES = _bound(ProposalInput, "milestones", 100)
+LARGEST_SCOPE = _bound(ProposalInput, "scope", 20_000)  # the engagement's summary too
+LARGEST_NAME = _bound(MilestoneInput, "title", 200)
+LARGEST_TEXT = _bound(MilestoneInput, "description", 10_000)  # and acceptance criteria
+LARGEST_CRITERIA = _bound(MilestoneInput, "acceptance_criteria", 10_000)
+# DOCX core properties take at most 255 characters of title (issue 13 D3): never more than 200 here.
+LARGEST_TITLE = min(_bound(EngagementCreate, "title", 200), 200)
+LARGEST_SUMMARY = _bound(EngagementCreate, "summary", 20_000)
+LARGEST_ASSETS = _bound(PartyBackgroundIp, "assets", 20)  # background IP per party
+LARGEST_ASSET_TITLE = _bound(Asset, "title", 200)
+LARGEST_ASSET_TEXT = _bound(Asset, "description", 2_000)
+
+
+def _text(length: int) -> str:
+    words = "Lietuvos ir Norvegijos komanda kuria produktą, æøå ąčęėįšųūž. "
+    return (words * (length // len(words) + 1))[:length]
+
+
 #: The bound the issue sets for the event loop while the largest render runs.
 HEALTH_P99_MS = 50.0
 #: Concurrent /health probes: enough samples that the p99 is not just the slowest one.
@@ -41,21 +68,24 @@ PROBERS = 4
 
 def largest_proposal() -> dict[str, Any]:
     body = proposal_body("joint")
-    words = "Lietuvos ir Norvegijos komanda kuria produktą, æøå ąčęėįšųūž. "
-    text = (words * (LARGEST_TEXT // len(words) + 1))[:LARGEST_TEXT]
-    body["scope"] = (words * (LARGEST_SCOPE // len(words) + 1))[:LARGEST_SCOPE]
+    body["scope"] = _text(LARGEST_SCOPE)
     body["milestones"] = [
         {
             "key": f"m{i + 1}",
-            "title": f"{i + 1:03d} " + (words * 4)[: LARGEST_TITLE - 4],
-            "description": text,
+            "title": f"{i + 1:03d} " + _text(LARGEST_NAME - 4),
+            "description": _text(LARGEST_TEXT),
             "due_date": (date(2027, 1, 4) + timedelta(days=7 * i)).isoformat(),
             "fee": 1000.00,
-            "acceptance_criteria": text,
+            "acceptance_criteria": _text(LARGEST_CRITERIA),
             "acceptance_days": 14,
         }
         for i in range(LARGEST_MILESTONES)
     ]
+    for party in ("vendor", "startup"):
+        body["ip_terms"]["background_ip"][party]["assets"] = [
+            {"title": f"{i:02d} " + _text(LARGEST_ASSET_TITLE - 3), "description": _text(LARGEST_ASSET_TEXT)}
+            for i in range(LARGEST_ASSETS)
+        ]
     return body
 
 
@@ -85,12 +115,7 @@ async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
 ) -> None:
     api = EngagementApi(http)  # type: ignore[arg-type]  # the same calls over a real socket
     p = await api.parties()
-    words = "Lietuvos ir Norvegijos komanda, æøå ąčęėįšųūž. "
-    e = await api.create_engagement(
-        p,
-        title=(words * 5)[:LARGEST_TITLE],
-        summary=(words * (LARGEST_SCOPE // len(words) + 1))[:LARGEST_SCOPE],
-    )
+    e = await api.create_engagement(p, title=_text(LARGEST_TITLE), summary=_text(LARGEST_SUMMARY))
     await api.propose(e["id"], p.vendor.admin_key, largest_proposal())
     assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
     r = await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
