@@ -14,12 +14,14 @@ import statistics
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import msgspec
 import msgspec.inspect
+import psutil
 import pytest
 
 from service.schemas.engagements import EngagementCreate
@@ -195,3 +197,38 @@ def test_connections_with_unfinished_headers_are_closed_after_the_header_timeout
     still_open = [s for s in half_open if not _closed_by_server(s)]
     assert still_open == [], f"{len(still_open)} of 300 slow connections still open"
     assert httpx.get(served.base + "/health", timeout=5).status_code == 200
+
+
+async def test_renders_work_with_several_workers_and_leave_no_process_behind(
+    tmp_path: Path, db: asyncpg.Connection, database_url: str
+) -> None:
+    """``--workers 2``: each worker renders in its own pool; SIGTERM ends every process of the tree."""
+    async with fresh_database(db, database_url) as url:
+        server = Served(base_env(DATABASE_URL=url), tmp_path / "workers.log", ("--workers", "2")).start()
+        try:
+            await asyncio.to_thread(server.wait_ready)
+            assert server.proc is not None
+            async with httpx.AsyncClient(base_url=server.base, timeout=60) as http:
+                api = EngagementApi(http)  # type: ignore[arg-type]
+                p = await api.parties()
+                for _ in range(4):  # fresh connections: the kernel spreads them over the workers
+                    e = await api.create_engagement(p)
+                    await api.propose(e["id"], p.vendor.admin_key)
+                    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
+                    r = await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
+                    assert r.status_code == 200, r.text
+                    async with httpx.AsyncClient(base_url=server.base, timeout=60) as fresh:
+                        generated = await fresh.post(
+                            f"/api/v1/engagements/{e['id']}/actions/generate_contract",
+                            json={},
+                            headers=bearer(p.vendor.admin_key) | {"Connection": "close"},
+                        )
+                    assert generated.status_code == 200, generated.text
+            tree = psutil.Process(server.proc.pid).children(recursive=True)
+            renderers = [c for c in tree if "multiprocessing" in " ".join(c.cmdline())]
+            assert len(renderers) >= 2, "each worker keeps a render process"
+        finally:
+            took = await asyncio.to_thread(server.terminate, 60)
+        assert took < 15
+        _, alive = psutil.wait_procs(tree, timeout=5)
+        assert alive == [], f"left running after SIGTERM: {alive}"
