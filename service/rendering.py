@@ -23,6 +23,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +37,8 @@ log = logging.getLogger("jointip.rendering")
 T = TypeVar("T")
 #: How much lower a render process's CPU priority is than the server's (``nice``).
 RENDER_NICENESS = 10
+#: How often a render process checks that its server process still exists.
+PARENT_CHECK_SECONDS = 0.5
 
 
 class RenderPool:
@@ -49,7 +53,8 @@ class RenderPool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_background_priority,
+                initializer=_render_process_setup,
+                initargs=(os.getpid(),),
             )
         return self._executor
 
@@ -78,10 +83,20 @@ class RenderPool:
             self._executor = None
 
 
-def _background_priority() -> None:
-    """Renders are background work: on a busy machine the server's event loop gets the CPU first."""
+def _render_process_setup(server_pid: int) -> None:
+    """In each render process: lower CPU priority (renders are background work; on a busy machine the
+    server's event loop gets the CPU first), and exit when the server process is gone. A server
+    killed with SIGKILL cannot shut its pool down, and a pool process never notices by itself (it
+    holds both ends of its own task queue), so without this it would wait for work for ever."""
     with contextlib.suppress(OSError):
         os.nice(RENDER_NICENESS)
+    threading.Thread(target=_exit_with, args=(server_pid,), name="server-watch", daemon=True).start()
+
+
+def _exit_with(server_pid: int) -> None:
+    while os.getppid() == server_pid:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _load_renderer() -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import psutil
 import pytest
 
 from tests.support.factories import OPERATOR_KEY, bearer, engagement_body, organisation_body
@@ -40,6 +41,7 @@ from tests.support.serving import (
     base_env,
     kill_postgres,
     postmaster_of,
+    still_running,
     wait_no_postgres,
 )
 
@@ -216,11 +218,12 @@ def test_crash_rounds_lose_no_acknowledged_write(tmp_path: Path, data_dir: Path)
     kinds = ["server"] * SERVER_KILLS + ["postmaster"] * POSTMASTER_KILLS
     rng.shuffle(kinds)
     ready_after: list[float] = []
+    orphans: list[psutil.Process] = []  # what killed servers had started (render processes)
     try:
         for kind in kinds:
             time.sleep(rng.uniform(*LOAD_SECONDS))
             if kind == "server":
-                served.kill()
+                orphans += served.kill()
                 served = Served(env, log, port=served.port).start()
                 served.wait_ready()
             else:
@@ -275,7 +278,9 @@ def test_crash_rounds_lose_no_acknowledged_write(tmp_path: Path, data_dir: Path)
     strangers = [m for kind in stored.values() for m in kind if m not in markers]
     assert (lost, duplicates, altered, traces, strangers) == ([], [], [], [], []), summary
 
+    orphans += served.descendants()
     took = served.terminate(60)
     assert took < 30
     assert wait_no_postgres(data_dir) == [], "PostgreSQL left running after the final stop"
+    assert still_running(orphans) == [], "processes of killed or stopped servers left running"
     print(f"crash rounds: {summary}, kills {kinds}, /ready back after {ready_after}")

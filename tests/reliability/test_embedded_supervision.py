@@ -28,6 +28,7 @@ from tests.support.serving import (
     postgres_processes,
     postmaster_of,
     serving,
+    still_running,
     wait_no_postgres,
 )
 
@@ -92,8 +93,10 @@ def test_a_serve_killed_with_sigkill_leaves_no_postgres_after_the_next_start_or_
     with serving(env, log) as served:
         assert served.proc is not None
         assert users_listed(data_dir) == [served.proc.pid]
-        served.kill()
+        started = served.kill()
     assert postgres_processes(data_dir), "a killed serve cannot stop PostgreSQL itself"
+    assert started, "serve had started its render process"
+    assert still_running(started) == [], "a killed serve's render process must end by itself"
     migrate = subprocess.run([*JOINTIP, "migrate"], env=env, capture_output=True, timeout=60, check=False)
     assert migrate.returncode == 0, migrate.stderr
     assert wait_no_postgres(data_dir) == [], "the dead serve's entry was not pruned"

@@ -101,10 +101,27 @@ class Served:
                 raise AssertionError(f"SIGTERM did not end the server in {seconds}s") from None
         return time.monotonic() - started
 
-    def kill(self) -> None:
+    def descendants(self) -> list[psutil.Process]:
+        """The server's child processes (workers, render processes, their helpers)."""
         assert self.proc is not None
+        try:
+            return list(psutil.Process(self.proc.pid).children(recursive=True))
+        except psutil.NoSuchProcess:
+            return []
+
+    def kill(self) -> list[psutil.Process]:
+        """SIGKILL; returns the processes it had started, which must end by themselves."""
+        assert self.proc is not None
+        children = self.descendants()
         self.proc.kill()
         self.proc.wait(10)
+        return children
+
+
+def still_running(processes: list[psutil.Process], seconds: float = 10) -> list[psutil.Process]:
+    """Those of ``processes`` still alive after ``seconds`` (zombies count as ended)."""
+    _, alive = psutil.wait_procs(processes, timeout=seconds)
+    return [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
 @contextmanager
