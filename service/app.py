@@ -53,6 +53,7 @@ from service.portal import (
 from service.ratelimit import AuthFailures, PerKeyLimit
 from service.rendering import render_pool
 from service.responses import JsonResponse
+from service.server import stop_with_serve
 from service.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -260,4 +261,5 @@ def app_from_env() -> Litestar:
     """Entry point for server workers: settings are read from the environment here, once."""
     settings = Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    stop_with_serve()  # a worker of a `jointip serve` killed with SIGKILL must not serve on alone
     return create_app(settings)

@@ -20,7 +20,7 @@ import psutil
 
 from db import MigrationError, embedded_postgres, migrate
 from db.embedded import STOP_TIMEOUT, EmbeddedServer
-from service.server import uvicorn_options
+from service.server import SERVE_PID_VARIABLE, uvicorn_options
 from service.settings import Settings
 from workflows import RuleViolation
 
@@ -124,6 +124,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
         os.environ["JOINTIP_SECRET_KEY"] = shared_secret(settings)
+        os.environ[SERVE_PID_VARIABLE] = str(os.getpid())  # workers stop when this process is gone
         config = uvicorn.Config(
             "service.app:app_from_env",
             factory=True,

@@ -11,6 +11,11 @@ as soon as it is accepted. ``docs/operations.md`` says what a reverse proxy in f
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import signal
+import threading
+import time
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -23,6 +28,10 @@ KEEP_ALIVE_TIMEOUT = 5
 MAX_CONNECTIONS = 1000
 #: Seconds a stopping process waits for running requests before cancelling them.
 GRACEFUL_SHUTDOWN_TIMEOUT = 10
+#: ``jointip serve`` puts its pid here for its workers (``stop_with_serve``).
+SERVE_PID_VARIABLE = "JOINTIP_SERVE_PID"
+
+log = logging.getLogger("jointip.server")
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -65,6 +74,30 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._header_timer = None
         if not self.transport.is_closing():
             self.transport.close()
+
+
+def stop_with_serve() -> None:
+    """In a worker of ``jointip serve --workers N``: stop when the ``serve`` process is gone.
+
+    uvicorn's workers never notice their supervisor's death (each holds both ends of its health-check
+    pipe), so after a SIGKILL of ``serve`` they would go on serving, holding the port, with nobody to
+    stop them. A thread here watches the parent pid and, once it changes, stops the worker like a
+    SIGTERM would (and ends it outright if that has not worked in ``GRACEFUL_SHUTDOWN_TIMEOUT`` + 10 s).
+    Does nothing in ``serve``'s own process (one worker) or outside ``serve``.
+    """
+    serve_pid = os.environ.get(SERVE_PID_VARIABLE, "")
+    if not serve_pid.isdigit() or int(serve_pid) == os.getpid() or int(serve_pid) != os.getppid():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(serve_pid):
+            time.sleep(0.5)
+        log.error("jointip serve (pid %s) is gone; stopping this worker", serve_pid)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(GRACEFUL_SHUTDOWN_TIMEOUT + 10)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="serve-watch", daemon=True).start()
 
 
 def uvicorn_options() -> dict[str, Any]:

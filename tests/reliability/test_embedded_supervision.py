@@ -20,6 +20,7 @@ import psutil
 import pytest
 
 from service.cli import STOP_DEADLINE
+from service.server import GRACEFUL_SHUTDOWN_TIMEOUT
 from tests.support.factories import OPERATOR_KEY, bearer, organisation_body
 from tests.support.serving import (
     JOINTIP,
@@ -109,6 +110,18 @@ def test_a_serve_killed_with_sigkill_leaves_no_postgres_after_the_next_start_or_
         assert served.proc is not None
         assert users_listed(data_dir) == [served.proc.pid]  # the dead one is gone from the list
         assert create_org(served.base).status_code == 201
+    assert wait_no_postgres(data_dir) == []
+
+    # 3. with workers: they (and their render processes) stop by themselves, nothing holds the port.
+    with serving(env, log, "--workers", "2") as served:
+        assert create_org(served.base).status_code == 201
+        started = served.kill()
+    assert len(started) >= 2
+    assert still_running(started, seconds=GRACEFUL_SHUTDOWN_TIMEOUT + 5) == []
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(served.base + "/health", timeout=2)
+    migrate = subprocess.run([*JOINTIP, "migrate"], env=env, capture_output=True, timeout=60, check=False)
+    assert migrate.returncode == 0, migrate.stderr
     assert wait_no_postgres(data_dir) == []
 
 
