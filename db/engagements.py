@@ -221,21 +221,40 @@ async def explain_page(
     return "\n".join(r[0] for r in records)
 
 
+# What the guards read besides the engagement row (``SnapshotFacts``), joined to an ``e`` with an ``id``.
+_FACT_COLUMNS = """r.revision as latest_revision, coalesce(r.submitted, false) as latest_submitted,
+    coalesce(r.milestone_count, 0) as milestone_count, coalesce(m.states, '{}') as milestone_states"""
+_FACT_JOINS = """left join lateral (
+         select revision, submitted_at is not null as submitted,
+                jsonb_array_length(milestones) as milestone_count
+           from proposal_revisions p where p.engagement_id = e.id
+          order by revision desc limit 1) r on true
+    left join lateral (
+         select array_agg(state order by position) as states
+           from milestones where engagement_id = e.id) m on true"""
+
+
 async def snapshot_facts(conn: Connection, engagement_ids: list[UUID]) -> dict[UUID, SnapshotFacts]:
     """The latest revision's summary and the milestone states of each engagement, in one query."""
     records = await conn.fetch(
-        """select e.id, r.revision as latest_revision, coalesce(r.submitted, false) as latest_submitted,
-                  coalesce(r.milestone_count, 0) as milestone_count,
-                  coalesce(m.states, '{}') as milestone_states
-             from unnest($1::uuid[]) as e (id)
-             left join lateral (
-                  select revision, submitted_at is not null as submitted,
-                         jsonb_array_length(milestones) as milestone_count
-                    from proposal_revisions p where p.engagement_id = e.id
-                   order by revision desc limit 1) r on true
-             left join lateral (
-                  select array_agg(state order by position) as states
-                    from milestones where engagement_id = e.id) m on true""",
+        f"select e.id, {_FACT_COLUMNS} from unnest($1::uuid[]) as e (id) {_FACT_JOINS}",  # noqa: S608
         engagement_ids,
     )
     return {r["id"]: typed(SnapshotFacts, r) for r in records}
+
+
+async def get_with_facts(
+    conn: Connection, engagement_id: UUID, organisation_id: UUID
+) -> tuple[EngagementRow, SnapshotFacts] | None:
+    """``get_for`` and ``snapshot_facts`` in one statement: a read costs one round trip."""
+    record = await conn.fetchrow(
+        f"""select {_COLUMNS}, {_FACT_COLUMNS} from engagements e {_FACT_JOINS}
+             where e.id = $1
+               and exists (select 1 from engagement_parties p
+                            where p.engagement_id = e.id and p.organisation_id = $2)""",  # noqa: S608
+        engagement_id,
+        organisation_id,
+    )
+    if record is None:
+        return None
+    return typed(EngagementRow, record, _JSON), typed(SnapshotFacts, record)

@@ -20,7 +20,7 @@ from service.responses import json_text
 from service.schemas.common import Page, shaped
 from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
 from service.snapshots import snapshot_of
-from service.tenancy import actor_for, parties_of, visible_engagement
+from service.tenancy import actor_for, parties_of, visible_engagement, visible_engagement_with_facts
 from workflows import (
     EngagementState,
     Funding,
@@ -93,7 +93,7 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
 
 
 async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) -> Engagement:
-    return await view(conn, caller, await visible_engagement(conn, caller, engagement_id))
+    return _view(caller, *await visible_engagement_with_facts(conn, caller, engagement_id))
 
 
 async def patch_engagement(
