@@ -181,3 +181,15 @@ async def test_workflow_description(api: EngagementApi) -> None:
         "roles": ["startup"],
     }
     assert len(body["actions"]) == 17
+
+
+async def test_engagement_ids_are_time_ordered(api: EngagementApi) -> None:
+    """UUID version 7 (migration 0015): a page of a list reads neighbouring index entries."""
+    from uuid import UUID
+
+    p = await api.parties()
+    first = UUID((await api.create_engagement(p))["id"])
+    second = UUID((await api.create_engagement(p))["id"])
+    assert (first.version, second.version) == (7, 7)
+    # The leading 48 bits are the creation time in milliseconds: never decreasing.
+    assert first.int >> 80 <= second.int >> 80
