@@ -42,6 +42,7 @@ from service.errors import exception_to_problem
 from service.http import AllowHeaderMiddleware, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
+from service.logs import configure_logging
 from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
@@ -257,5 +258,5 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
 def app_from_env() -> Litestar:
     """Entry point for server workers: settings are read from the environment here, once."""
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     return create_app(settings)
