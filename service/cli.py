@@ -8,8 +8,10 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,9 @@ from service.settings import Settings
 from workflows import RuleViolation
 
 log = logging.getLogger("jointip.cli")
+MULTIPROC_ENV = (
+    "PROMETHEUS_MULTIPROC_DIR"  # = service.metrics.MULTIPROC_ENV (not imported: no prometheus here)
+)
 
 
 @contextmanager
@@ -69,7 +74,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # before it: with the default handler the process would die before stopping PostgreSQL.
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stopped)
-    with contextlib.suppress(_Stopped), database_url(settings) as url:
+    workers = args.workers or settings.workers
+    with contextlib.suppress(_Stopped), database_url(settings) as url, worker_metrics(workers):
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
         os.environ["JOINTIP_SECRET_KEY"] = shared_secret(settings)
@@ -78,11 +84,31 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,
-            workers=args.workers or settings.workers,
+            workers=workers,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our JSON lines (service.logs), in this process and in each worker
+            access_log=False,  # jointip.access writes each request's line, with its request id
             **uvicorn_options(),
         )
     return 0
+
+
+@contextmanager
+def worker_metrics(workers: int) -> Iterator[None]:
+    """With several workers, prometheus_client's multiprocess mode: a fresh directory in
+    ``PROMETHEUS_MULTIPROC_DIR`` before any worker starts (so each imports prometheus_client in that
+    mode), removed when serving ends. One worker keeps its metrics in memory; a directory the
+    environment already names is used as it is (wiping it between runs is then the operator's job)."""
+    if workers <= 1 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="jointip-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def _demo(conn: asyncpg.Connection, data_dir: Path) -> str:

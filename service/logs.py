@@ -1,6 +1,6 @@
 """Logging for every jointip process: one JSON object per line on stderr.
 
-Each line has ``time`` (UTC, RFC 3339), ``level``, ``logger`` and ``message``; a line logged while a
+Each line has ``time`` (UTC, RFC 3339), ``level``, ``logger``, ``message`` and ``pid``; a line logged while a
 request is handled also has its ``request_id`` (the id its problem+json and ``X-Request-ID`` carry),
 and the access line of each request adds ``method``, ``path``, ``status`` and ``duration_ms``.
 Libraries that narrate their internals (``transitions`` per state change, ``pgserver`` with its
@@ -36,6 +36,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker, with --workers N
         }
         rid = getattr(record, "request_id", None) or current_request_id.get()
         if rid:
@@ -60,8 +61,8 @@ def configure_logging(level: str) -> None:
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
     for name in CHATTY:
         logging.getLogger(name).setLevel(quiet)
-    # uvicorn's own loggers go through the root handler (its access line lacks the request id:
-    # jointip writes its own, ``jointip.access``).
+    # uvicorn's own lines go through the root handler; its access line is replaced by
+    # ``jointip.access`` (which has the request id, the status and the duration).
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers.clear()
-        logging.getLogger(name).propagate = True
+        logging.getLogger(name).propagate = name != "uvicorn.access"
