@@ -24,7 +24,8 @@ CHATTY = ("transitions", "pgserver")
 #: Fields an access line (``jointip.access``) carries besides the common ones.
 ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
 
-_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# LogRecord's own attributes, and uvicorn's ANSI-coloured copy of its message.
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
