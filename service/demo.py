@@ -42,6 +42,7 @@ from service.snapshots import reference
 from workflows import (
     ActionInput,
     ComponentInput,
+    Conflict,
     DeliveryInput,
     MilestoneActionInput,
     SignatoriesPatch,
@@ -78,17 +79,26 @@ class DemoResult:
 
 
 async def _organisation(
-    conn: Connection, kind: str, name: str, country: str, code: str, address: str
+    conn: Connection, kind: str, name: str, country: str, code: Callable[[], str], address: str
 ) -> tuple[Caller, str]:
-    org = await organisations.create_organisation(
-        conn,
-        OPERATOR,
-        OrganisationCreate(name=name, kind=kind, country=country, registration_code=code, address=address),  # type: ignore[arg-type]
-    )
-    key = await organisations.create_api_key(
-        conn, OPERATOR, org.id, ApiKeyCreate(name=f"{name} admin", role="admin")
-    )
-    return Caller(key.id, key.name, "admin", org.id, kind), key.key
+    for _ in range(10):  # a random code may be taken already (by an earlier run)
+        body = OrganisationCreate(
+            name=name,
+            kind=kind,  # type: ignore[arg-type]
+            country=country,
+            registration_code=code(),
+            address=address,
+        )
+        try:
+            async with conn.transaction():
+                org = await organisations.create_organisation(conn, OPERATOR, body)
+        except Conflict:
+            continue
+        key = await organisations.create_api_key(
+            conn, OPERATOR, org.id, ApiKeyCreate(name=f"{name} admin", role="admin")
+        )
+        return Caller(key.id, key.name, "admin", org.id, kind), key.key
+    raise RuntimeError(f"no free {country} registration code in 10 draws")
 
 
 def _delivery(key: str) -> DeliveryInput:
@@ -181,9 +191,9 @@ async def run_demo(
     async def _admit() -> str:
         async with conn.transaction():
             for party, kind, name, country, code, address in (
-                ("vendor", "vendor", "Šiaurės Kodas UAB", "LT", _lithuanian_code(), "Gedimino pr. 20, Vilnius"),
-                ("startup", "startup", "Nordlys Fintech AS", "NO", _norwegian_code(), "Karl Johans gate 5, Oslo"),
-                ("reviewer", "legal", "Teisė ir Partneriai UAB", "LT", _lithuanian_code(), "Konstitucijos pr. 7, Vilnius"),
+                ("vendor", "vendor", "Šiaurės Kodas UAB", "LT", _lithuanian_code, "Gedimino pr. 20, Vilnius"),
+                ("startup", "startup", "Nordlys Fintech AS", "NO", _norwegian_code, "Karl Johans gate 5, Oslo"),
+                ("reviewer", "legal", "Teisė ir Partneriai UAB", "LT", _lithuanian_code, "Konstitucijos pr. 7, Vilnius"),
             ):  # fmt: skip
                 caller, secret = await _organisation(conn, kind, name, country, code, address)
                 parties[party], result.keys[party] = caller, secret

@@ -9,7 +9,7 @@ the happy path so examples reach signatures, delivery and payment. After every s
 - each engagement's state is reachable in the workflow table, and a successful action moved it along
   a row of the table (``WORKFLOW`` / ``MILESTONE_WORKFLOW``);
 - a successful action appended exactly one audit event, a refused one none (and changed nothing);
-- every engagement's audit chain verifies;
+- every engagement's audit chain verifies, and its party rows carry its ``updated_at`` (the list order);
 - a key whose organisation is no party to an engagement gets ``NotFound`` (404) for every call on it.
 
 CI runs ``JOINTIP_STATEFUL_EXAMPLES`` examples (default 200) of ``JOINTIP_STATEFUL_STEPS`` steps
@@ -59,6 +59,7 @@ from workflows import (
     WORKFLOW,
     ActionInput,
     ComponentInput,
+    Conflict,
     DeliveryInput,
     DomainError,
     EngagementState,
@@ -206,6 +207,8 @@ class ServiceMachine(RuleBasedStateMachine):
                 )
             after_events = await self._events(target.id)
             after_state, after_version = await self._state(target.id)
+            if after_state is not None:
+                self.seen_states.add(after_state)
             if ok and writes:
                 assert after_events == before_events + 1, (
                     f"a successful action appended {after_events - before_events} audit events"
@@ -228,17 +231,20 @@ class ServiceMachine(RuleBasedStateMachine):
     def world(self) -> None:
         async def make() -> None:
             async def org(kind: str, country: str) -> uuid.UUID:
-                made = await organisations.create_organisation(
-                    self.conn,
-                    OPERATOR,
-                    OrganisationCreate(
+                for _ in range(10):  # random codes: thousands of examples may draw one twice
+                    body = OrganisationCreate(
                         name=f"{kind} {secrets.token_hex(3)}",
-                        kind=kind,
-                        country=country,
+                        kind=kind,  # type: ignore[arg-type]
+                        country=country,  # type: ignore[arg-type]
                         registration_code=_code(country),
-                    ),  # type: ignore[arg-type]
-                )
-                return made.id
+                    )
+                    try:
+                        async with self.conn.transaction():
+                            made = await organisations.create_organisation(self.conn, OPERATOR, body)
+                    except Conflict:
+                        continue
+                    return made.id
+                raise AssertionError("no free registration code in 10 draws")
 
             async def key(org_id: uuid.UUID, kind: str, role: str) -> Caller:
                 made = await organisations.create_api_key(
@@ -583,6 +589,12 @@ class ServiceMachine(RuleBasedStateMachine):
                     "select state from milestones where engagement_id = $1", target.id
                 ):
                     assert MilestoneState(m["state"]) in MILESTONE_REACHABLE
+                stale = await self.conn.fetchval(  # the list's copy of updated_at (migration 0014)
+                    """select count(*) from engagement_parties p join engagements e on e.id = p.engagement_id
+                        where e.id = $1 and p.updated_at <> e.updated_at""",
+                    target.id,
+                )
+                assert stale == 0, "engagement_parties.updated_at fell behind the engagement's"
                 party = next(c for c in self.callers if c.organisation_id in target.parties)
                 verdict = await audit.verify_events(self.conn, party, target.id)
                 assert verdict.valid, f"the audit chain of {target.id} does not verify: {verdict}"
