@@ -157,3 +157,22 @@ async def test_a_cursor_continues_only_the_order_it_came_from(api: EngagementApi
         )
         assert r.status_code == 422, r.text
         assert [e["field"] for e in r.json()["errors"]] == ["cursor"]
+
+
+async def test_ties_in_updated_at_are_broken_by_id_and_each_engagement_comes_once(
+    api: EngagementApi, db: asyncpg.Connection
+) -> None:
+    p = await api.parties()
+    made = [await api.create_engagement(p, title=f"MVP {i}") for i in range(6)]
+    tied = [UUID(e["id"]) for e in made[1:5]]
+    await db.execute(  # four engagements changed in the same microsecond (the trigger copies it)
+        "update engagements set updated_at = '2001-01-01T00:00:00.123456Z' where id = any($1::uuid[])", tied
+    )
+    expected = [made[5]["id"], made[0]["id"], *sorted((str(t) for t in tied), reverse=True)]
+    for limit in ("1", "2", "3"):
+        got = await walk(api, p.vendor.admin_key, sort="-updated_at", limit=limit)
+        assert [e["id"] for e in got] == expected
+    since = await walk(api, p.vendor.admin_key, updated_since="2001-01-01T00:00:00.123456Z", limit="1")
+    assert {e["id"] for e in since} == {e["id"] for e in made}  # inclusive: the tied ones too
+    later = await walk(api, p.vendor.admin_key, updated_since="2001-01-01T00:00:00.123457Z")
+    assert {e["id"] for e in later} == {made[0]["id"], made[5]["id"]}
