@@ -8,19 +8,26 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import asyncpg
 
 from db import MigrationError, embedded_postgres, migrate
+from service.logs import configure_logging
 from service.server import uvicorn_options
 from service.settings import Settings
 from workflows import RuleViolation
 
 log = logging.getLogger("jointip.cli")
+MULTIPROC_ENV = (
+    "PROMETHEUS_MULTIPROC_DIR"  # = service.metrics.MULTIPROC_ENV (not imported: no prometheus here)
+)
 
 
 @contextmanager
@@ -67,7 +74,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     # before it: with the default handler the process would die before stopping PostgreSQL.
     for sig in _STOP_SIGNALS:
         signal.signal(sig, _raise_stopped)
-    with contextlib.suppress(_Stopped), database_url(settings) as url:
+    workers = args.workers or settings.workers
+    with contextlib.suppress(_Stopped), database_url(settings) as url, worker_metrics(workers):
         # Workers are separate processes: they build their Settings from this environment.
         os.environ["DATABASE_URL"] = url
         os.environ["JOINTIP_SECRET_KEY"] = shared_secret(settings)
@@ -76,24 +84,50 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             factory=True,
             host=args.host or settings.host,
             port=args.port or settings.port,
-            workers=args.workers or settings.workers,
+            workers=workers,
             log_level=settings.log_level.lower(),
+            log_config=None,  # our JSON lines (service.logs), in this process and in each worker
+            access_log=False,  # jointip.access writes each request's line, with its request id
             **uvicorn_options(),
         )
     return 0
 
 
-async def _with_connection(url: str, work: str, name: str = "") -> str:
+@contextmanager
+def worker_metrics(workers: int) -> Iterator[None]:
+    """With several workers, prometheus_client's multiprocess mode: a fresh directory in
+    ``PROMETHEUS_MULTIPROC_DIR`` before any worker starts (so each imports prometheus_client in that
+    mode), removed when serving ends. One worker keeps its metrics in memory; a directory the
+    environment already names is used as it is (wiping it between runs is then the operator's job)."""
+    if workers <= 1 or os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="jointip-metrics-")
+    os.environ[MULTIPROC_ENV] = directory
+    try:
+        yield
+    finally:
+        os.environ.pop(MULTIPROC_ENV, None)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def _demo(conn: asyncpg.Connection, data_dir: Path) -> str:
+    from service.demo import run_demo, summary, write_env_file
+
+    result = await run_demo(conn, data_dir / "demo", say=lambda line: print(line, flush=True))
+    result.env_file = write_env_file(data_dir, result)
+    print("\n".join(summary(result)))
+    return f"demo engagement {result.engagement_id} is {result.state}"
+
+
+async def _with_connection(url: str, work: str, name: str = "", data_dir: Path = Path(".jointip")) -> str:
     conn = await asyncpg.connect(url)
     try:
         applied = await migrate(conn)
         if work == "migrate":
             return f"applied {len(applied)} migration(s)"
         if work == "demo":
-            from service.demo import run_demo
-
-            engagement_id = await run_demo(conn)
-            return f"demo engagement {engagement_id} is signed"
+            return await _demo(conn, data_dir)
         from service.organisations import create_operator_key
 
         async with conn.transaction():
@@ -110,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, help="port (default JOINTIP_PORT or 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default JOINTIP_WORKERS or 1)")
     sub.add_parser("migrate", help="apply database migrations and exit")
-    sub.add_parser("demo", help="seed fictional organisations and walk one engagement to a signed contract")
+    sub.add_parser(
+        "demo", help="seed fictional organisations, walk one engagement to completed, print their keys"
+    )
     key = sub.add_parser("operator-key", help="create an operator API key and print it once")
     key.add_argument("--name", default="operator", help="who holds the key")
     args = parser.parse_args(argv)
@@ -120,12 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     except RuleViolation as exc:
         print(f"jointip: {exc.detail}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     try:
         if args.command == "serve":
             return _serve(settings, args)
         with database_url(settings) as url:
-            print(asyncio.run(_with_connection(url, args.command, getattr(args, "name", ""))))
+            print(
+                asyncio.run(_with_connection(url, args.command, getattr(args, "name", ""), settings.data_dir))
+            )
         return 0
     except MigrationError as exc:
         print(f"jointip: {exc}", file=sys.stderr)

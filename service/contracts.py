@@ -25,6 +25,7 @@ from db.contracts import ContractRow
 from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
+from service.metrics import render_timer
 from service.pagination import decode_seq_cursor
 from service.schemas.common import Page, shaped
 from service.schemas.contracts import (
@@ -93,7 +94,8 @@ async def render_version(conn: Connection, row: EngagementRow, revision: int, ve
     """Contract version ``version`` of the engagement, from proposal ``revision``, rendered off the
     event loop (tens of ms of CPU)."""
     data = await _contract_input(conn, row, revision, version)
-    return await asyncio.to_thread(_render, data)
+    with render_timer("contract"):
+        return await asyncio.to_thread(_render, data)
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -183,14 +185,16 @@ async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
     )
     assert old_document is not None
     assert new_document is not None
-    content = await asyncio.to_thread(
-        render_redline,
-        old_document,
-        new_document,
-        at=new.created_at,
-        old_clauses=await contracts.clauses(conn, old.id),
-        new_clauses=await contracts.clauses(conn, new.id),
-    )
+    old_clauses, new_clauses = await contracts.clauses(conn, old.id), await contracts.clauses(conn, new.id)
+    with render_timer("redline"):
+        content = await asyncio.to_thread(
+            render_redline,
+            old_document,
+            new_document,
+            at=new.created_at,
+            old_clauses=old_clauses,
+            new_clauses=new_clauses,
+        )
     return Download(content, hashlib.sha256(content).hexdigest(), redline_filename(old, new))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,10 +17,10 @@ from service.audit import append_event
 from service.auth import Caller
 from service.errors import PreconditionRequired
 from service.http import parse_if_match
-from service.pagination import decode_cursor, next_cursor
+from service.pagination import decode_cursor, next_cursor_in
 from service.responses import json_text
 from service.schemas.common import Page, shaped
-from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
+from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, ListOrder
 from service.snapshots import snapshot_of
 from service.tenancy import actor_for, parties_of, visible_engagement, visible_engagement_with_facts
 from workflows import (
@@ -136,6 +138,26 @@ async def patch_engagement(
     return await view(conn, caller, updated)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def timestamp_param(name: str, raw: str | None) -> datetime | None:
+    """An RFC 3339 date-time with its offset (``2026-11-30T12:00:00Z``, ``...+02:00``); anything
+    else (a date, no offset, an epoch number) is a 422 naming ``name``."""
+    if raw is None:
+        return None
+    refusal = RuleViolation.one(
+        name, "must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-30T12:00:00Z"
+    )
+    text = raw.upper()  # RFC 3339 allows "t" and "z"
+    if not _RFC3339.fullmatch(text):
+        raise refusal
+    try:
+        return datetime.fromisoformat(text)  # a fraction finer than microseconds is cut, not rounded
+    except ValueError:  # month 13, February 30, hour 24
+        raise refusal from None
+
+
 async def list_engagements(
     conn: Connection,
     caller: Caller,
@@ -144,7 +166,12 @@ async def list_engagements(
     counterparty_id: UUID | None,
     limit: int,
     cursor: str | None,
+    order: ListOrder = "created_at",
+    updated_since: datetime | None = None,
 ) -> Page[Engagement]:
+    """A keyset page of the engagements the caller sees, in ``order``: ``created_at`` (oldest
+    first) or ``-updated_at`` (most recently changed first); ``updated_since`` (inclusive) must
+    carry a time zone. A cursor continues only the order it was issued for."""
     if caller.organisation_id is None:
         return Page(items=[], next_cursor=None)  # operators see no engagement content
     if state is not None and state not in EngagementState.__members__.values():
@@ -154,7 +181,9 @@ async def list_engagements(
         caller.organisation_id,
         state=state,
         counterparty_id=counterparty_id,
-        after=decode_cursor(cursor),
+        after=decode_cursor(cursor, order),
         limit=limit + 1,
+        order=order,
+        updated_since=updated_since,
     )
-    return Page(items=await views(conn, caller, rows[:limit]), next_cursor=next_cursor(rows, limit))
+    return Page(items=await views(conn, caller, rows[:limit]), next_cursor=next_cursor_in(rows, limit, order))

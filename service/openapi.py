@@ -355,8 +355,10 @@ def _rename_generics(doc: dict[str, Any]) -> dict[str, Any]:
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     if "oneOf" in schema:
         rest = [s for s in schema["oneOf"] if s.get("type") != "null"]
-        if len(rest) == 1:
+        if len(rest) == 1 and "$ref" in rest[0]:
             return dict(rest[0])
+        if len(rest) == 1:  # what the parameter's declaration adds (format, maxLength) stays
+            return {**rest[0], **{k: v for k, v in schema.items() if k != "oneOf"}}
     return schema
 
 
