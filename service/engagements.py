@@ -44,6 +44,12 @@ def _view(caller: Caller, row: EngagementRow, facts: SnapshotFacts) -> Engagemen
     return shaped(row, Engagement, available_actions=actions)
 
 
+#: What the guards read about an engagement that was just created: no proposal, no milestones.
+NEW_ENGAGEMENT_FACTS = SnapshotFacts(
+    latest_revision=None, latest_submitted=False, milestone_count=0, milestone_states=()
+)
+
+
 async def view(conn: Connection, caller: Caller, row: EngagementRow) -> Engagement:
     """The engagement as ``caller`` sees it: its actions with their guards run on the full snapshot."""
     facts = await engagements.snapshot_facts(conn, [row.id])
@@ -91,7 +97,7 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
     await append_event(conn, row.id, caller, "engagement_created", payload, head=None)  # its first event
-    return await view(conn, caller, row)
+    return _view(caller, row, NEW_ENGAGEMENT_FACTS)  # nothing to read back: it has no proposal yet
 
 
 async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) -> Engagement:
