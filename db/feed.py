@@ -41,23 +41,49 @@ async def horizon(conn: Connection) -> int:
     return int(await conn.fetchval("select pg_snapshot_xmin(pg_current_snapshot())::text::bigint"))
 
 
+async def now(conn: Connection, organisation_id: UUID | None) -> tuple[int, frozenset[int]]:
+    """Where "from now on" starts, in one snapshot: the horizon, and the stream ids of the
+    organisation's events at or after it that have already committed (a new stream skips them)."""
+    record = await conn.fetchrow(
+        """with h as (select pg_snapshot_xmin(pg_current_snapshot()) as x)
+           select (select x::text::bigint from h) as horizon,
+                  array(select a.stream_id from audit_events a, h
+                         where a.txid >= h.x
+                           and exists (select 1 from engagement_parties p
+                                        where p.engagement_id = a.engagement_id
+                                          and p.organisation_id = $1)) as seen""",
+        organisation_id,
+    )
+    assert record is not None
+    return int(record["horizon"]), frozenset(record["seen"])
+
+
 async def page(
     conn: Connection, organisation_id: UUID, *, after: tuple[int, int], limit: int
-) -> list[FeedRow]:
-    """Events of engagements ``organisation_id`` is a party to, after the position ``after``."""
+) -> tuple[list[FeedRow], bool]:
+    """Events of engagements ``organisation_id`` is a party to, after the position ``after``; and
+    whether more of them have committed but wait behind an older transaction still running (a
+    stream then looks again shortly: that transaction's end sends no notification if it wrote no
+    event). One statement, so both answers come from one snapshot."""
     records = await conn.fetch(
-        """select a.txid::text::bigint as txid, a.stream_id, a.engagement_id, a.seq, a.actor_org_id,
-                  a.actor_key_id, a.at, a.type, a.payload::text as payload, a.prev_hash, a.hash
-             from audit_events a
-            where (a.txid, a.stream_id) > ($2::text::xid8, $3::bigint)
-              and a.txid < pg_snapshot_xmin(pg_current_snapshot())
-              and exists (select 1 from engagement_parties p
-                           where p.engagement_id = a.engagement_id and p.organisation_id = $1)
-            order by a.txid, a.stream_id
-            limit $4""",
+        """with x as (select pg_snapshot_xmin(pg_current_snapshot()) as h),
+           visible as not materialized (
+               select a.* from audit_events a
+                where exists (select 1 from engagement_parties p
+                               where p.engagement_id = a.engagement_id and p.organisation_id = $1)
+                  and (a.txid, a.stream_id) > ($2::text::xid8, $3::bigint)),
+           ready as (
+               select * from visible where txid < (select h from x) order by txid, stream_id limit $4)
+           select exists (select 1 from visible where txid >= (select h from x)) as held,
+                  r.txid::text::bigint as txid, r.stream_id, r.engagement_id, r.seq, r.actor_org_id,
+                  r.actor_key_id, r.at, r.type, r.payload::text as payload, r.prev_hash, r.hash
+             from (select 1) one left join ready r on true
+            order by r.txid, r.stream_id""",
         organisation_id,
         str(after[0]),
         after[1],
         limit,
     )
-    return typed_all(FeedRow, records, _JSON)
+    held = bool(records[0]["held"]) if records else False
+    # The ``held`` column is ignored by the conversion; the row of (select 1) alone is no event.
+    return typed_all(FeedRow, [r for r in records if r["stream_id"] is not None], _JSON), held

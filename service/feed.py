@@ -14,7 +14,7 @@ import asyncio
 import base64
 import binascii
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Final, NamedTuple
 
 import asyncpg
 import msgspec
@@ -32,11 +32,18 @@ from service.schemas.webhooks import FeedEvent, FeedPage
 from workflows import RuleViolation, format_event_time
 
 Position = tuple[int, int]
+
+
+class Start(NamedTuple):
+    position: Position
+    skip: frozenset[int]  # stream ids after ``position`` the client is not sent (already past)
+
+
 START: Final[Position] = (0, 0)
 _INT8_MAX = 2**63 - 1
-#: After a wake-up that found nothing (its event is behind a transaction still running), look
-#: again after these delays before waiting for the next notification.
-RECHECKS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
+#: While committed events wait behind an older transaction still running, look again this often
+#: (that transaction's end sends no notification when it wrote no event).
+RECHECK = 0.05
 BATCH = 100
 
 
@@ -70,71 +77,67 @@ def _event(row: FeedRow) -> FeedEvent:
     )
 
 
-async def _page(conn: Connection, caller: Caller, after: Position, limit: int) -> list[FeedRow]:
+async def _page(conn: Connection, caller: Caller, after: Position, limit: int) -> tuple[list[FeedRow], bool]:
     if caller.organisation_id is None:  # operators see no engagement content
-        return []
+        return [], False
     return await feed.page(conn, caller.organisation_id, after=after, limit=limit)
 
 
 async def page(conn: Connection, caller: Caller, *, since: str | None, limit: int) -> FeedPage:
     """Events after ``since`` (from the first event without it), oldest first."""
     after = decode_cursor(since, "since") if since is not None else START
-    rows = await _page(conn, caller, after, limit)
+    rows, _ = await _page(conn, caller, after, limit)
     return FeedPage(
         items=[_event(r) for r in rows],
         next_cursor=encode_cursor((rows[-1].txid, rows[-1].stream_id)) if rows else encode_cursor(after),
     )
 
 
-async def start_position(pool: asyncpg.Pool, last_event_id: str | None) -> Position:
-    """Where a stream starts: after ``Last-Event-ID``, else at what commits from now on."""
+async def start_position(pool: asyncpg.Pool, caller: Caller, last_event_id: str | None) -> Start:
+    """Where a stream starts: after ``Last-Event-ID``; else with what commits from now on (the
+    horizon, minus the events past it that had already committed)."""
     if last_event_id is not None:
-        return decode_cursor(last_event_id, "Last-Event-ID")
+        return Start(decode_cursor(last_event_id, "Last-Event-ID"), frozenset())
     async with pool.acquire() as conn:
-        return (await feed.horizon(conn), 0)
+        horizon, seen = await feed.now(conn, caller.organisation_id)
+    return Start((horizon, 0), seen)
 
 
 async def stream(
     pool: asyncpg.Pool,
     notifications: Notifications,
     caller: Caller,
-    position: Position,
+    start: Start,
     *,
     keepalive: float,
 ) -> AsyncIterator[ServerSentEventMessage]:
     """The SSE messages of one client: its position first (so a client that saw no event can still
     resume), then each event as it becomes final, and a comment when idle."""
+    position, skip = start
     key = str(caller.organisation_id) if caller.organisation_id else "-"
     with notifications.subscribe(EVENTS, key) as wake:
         EVENT_STREAM_CLIENTS.inc()
         try:
             yield ServerSentEventMessage(data=None, id=encode_cursor(position), retry=2000)
-            rechecks: list[float] = []
-            woken = True
             while True:
                 wake.clear()
-                found = False
                 while True:
                     async with pool.acquire() as conn:
-                        rows = await _page(conn, caller, position, BATCH)
+                        rows, held = await _page(conn, caller, position, BATCH)
                     for row in rows:
                         position = (row.txid, row.stream_id)
+                        if row.stream_id in skip:
+                            continue
                         event = _event(row)
                         yield ServerSentEventMessage(
                             data=msgspec.json.encode(event).decode(), id=event.cursor
                         )
-                    found = found or bool(rows)
                     if len(rows) < BATCH:
                         break
-                if woken and not found:
-                    rechecks = list(RECHECKS)
-                timeout = rechecks.pop(0) if rechecks else keepalive
                 try:
-                    await asyncio.wait_for(wake.wait(), timeout)
-                    woken = True
+                    await asyncio.wait_for(wake.wait(), RECHECK if held else keepalive)
                 except TimeoutError:
-                    woken = False
-                    if not rechecks and timeout == keepalive:
+                    if not held:
                         yield ServerSentEventMessage(data=None, comment="keep-alive")
         finally:
             EVENT_STREAM_CLIENTS.dec()

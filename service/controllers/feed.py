@@ -38,13 +38,13 @@ class FeedController(Controller):
         """Server-Sent Events: one message per audit event (the same JSON as the items of
         `listEvents`), its `id` a cursor; `Last-Event-ID` resumes after it without loss or repeats.
         Without it the stream starts with what happens from now on."""
-        position = await feed.start_position(state.pool, last_event_id)
+        start = await feed.start_position(state.pool, caller, last_event_id)
         return ServerSentEvent(
             feed.stream(
                 state.pool,
                 state.notifications,
                 caller,
-                position,
+                start,
                 keepalive=state.settings.event_stream_keepalive_seconds,
             )
         )
