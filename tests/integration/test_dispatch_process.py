@@ -25,11 +25,15 @@ def start_dispatch(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([*JOINTIP, "dispatch"], env=env, stdout=out, stderr=out)
 
 
+def read(log: Path) -> str:
+    return log.read_text(errors="replace")
+
+
 async def wait_for_line(log: Path, text: str, proc: subprocess.Popen[bytes], within: float = 30) -> None:
     deadline = time.monotonic() + within
-    while text not in log.read_text(errors="replace"):
-        assert proc.poll() is None, log.read_text(errors="replace")
-        assert time.monotonic() < deadline, log.read_text(errors="replace")
+    while text not in (seen := await asyncio.to_thread(read, log)):
+        assert proc.poll() is None, seen
+        assert time.monotonic() < deadline, seen
         await asyncio.sleep(0.05)
 
 
@@ -74,7 +78,7 @@ async def test_a_dispatcher_killed_between_claim_and_send_loses_nothing(
                 assert time.monotonic() < deadline
                 await asyncio.sleep(0.05)
             again.send_signal(signal.SIGTERM)
-            assert again.wait(30) == 0, again_log.read_text(errors="replace")
+            assert again.wait(30) == 0, read(again_log)
         finally:
             if again.poll() is None:
                 again.kill()
