@@ -147,6 +147,9 @@ class Dispatcher:
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                     log.warning("webhook dispatcher: database unavailable (%s)", exc)
                     due = None
+                except Exception:  # a bug must not stop delivery for good: log it, go on
+                    log.exception("webhook dispatcher: unexpected error")
+                    due = None
                 wait = POLL_SECONDS
                 if due is not None:
                     wait = min(max((due - datetime.now(UTC)).total_seconds(), 0.05), POLL_SECONDS)
