@@ -186,17 +186,20 @@ class Dispatcher:
             return f"refused: {exc}"
         body = body_of(message)
         headers = signed_headers(message, body, datetime.now(UTC))
-        url = httpx.URL(message.url)
-        # Connect to the address just checked, not to a second lookup (DNS rebinding); the Host
-        # header and TLS (SNI and certificate check) keep the URL's own name.
-        headers["host"] = url.netloc.decode("ascii")
-        request = client.build_request(
-            "POST",
-            url.copy_with(host=addresses[0]),
-            content=body,
-            headers=headers,
-            extensions={"sni_hostname": url.host} if url.scheme == "https" else {},
-        )
+        try:
+            url = httpx.URL(message.url)
+            # Connect to the address just checked, not to a second lookup (DNS rebinding); the Host
+            # header and TLS (SNI and certificate check) keep the URL's own name.
+            headers["host"] = url.netloc.decode("ascii")
+            request = client.build_request(
+                "POST",
+                url.copy_with(host=addresses[0]),
+                content=body,
+                headers=headers,
+                extensions={"sni_hostname": url.host} if url.scheme == "https" else {},
+            )
+        except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+            return f"refused: the URL cannot be sent to ({exc})"
         try:
             response = await client.send(request, stream=True)
             try:

@@ -20,7 +20,7 @@ import asyncpg
 import msgspec
 from litestar.response import ServerSentEventMessage
 
-from db import feed
+from db import api_keys, feed
 from db.feed import FeedRow
 from db.types import Connection
 from service.audit import actor_record
@@ -93,6 +93,13 @@ async def page(conn: Connection, caller: Caller, *, since: str | None, limit: in
     )
 
 
+async def _still_valid(pool: asyncpg.Pool, caller: Caller) -> bool:
+    if caller.key_id is None:  # the bootstrap operator key is not stored
+        return True
+    async with pool.acquire() as conn:
+        return await api_keys.is_active(conn, caller.key_id)
+
+
 async def start_position(pool: asyncpg.Pool, caller: Caller, last_event_id: str | None) -> Start:
     """Where a stream starts: after ``Last-Event-ID``; else with what commits from now on (the
     horizon, minus the events past it that had already committed)."""
@@ -138,6 +145,8 @@ async def stream(
                     await asyncio.wait_for(wake.wait(), RECHECK if held else keepalive)
                 except TimeoutError:
                     if not held:
+                        if not await _still_valid(pool, caller):
+                            return  # the key was revoked: the stream ends (a reconnect gets 401)
                         yield ServerSentEventMessage(data=None, comment="keep-alive")
         finally:
             EVENT_STREAM_CLIENTS.dec()

@@ -68,7 +68,7 @@ async def resolve_target(url: str, *, allow_private: bool) -> list[str]:
     port = port or (443 if parts.scheme == "https" else 80)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:  # ValueError: e.g. a NUL in the name
         raise TargetRefused(f"host {host!r} does not resolve") from exc
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:

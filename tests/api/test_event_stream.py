@@ -262,3 +262,16 @@ async def test_an_event_that_commits_late_is_not_skipped(
         (a["id"], {"n": "slow"}),
         (b["id"], {"n": "fast"}),
     ]
+
+
+async def test_a_revoked_key_s_stream_ends(api: EngagementApi, base_url: str) -> None:
+    org = await api.create_org("vendor")
+    member = await api.create_key(org.id, "member", org.admin_key)
+    async with stream(base_url, member) as s:
+        key_id = (await api.client.get("/api/v1/me", headers=bearer(member))).json()["key_id"]
+        r = await api.client.delete(
+            f"/api/v1/organisations/{org.id}/api-keys/{key_id}", headers=bearer(org.admin_key)
+        )
+        assert r.status_code == 200
+        with pytest.raises(StopAsyncIteration):  # within the keep-alive interval (1 s here)
+            await s.next(within=3.0)
