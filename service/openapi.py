@@ -552,10 +552,12 @@ def _downloads(doc: dict[str, Any]) -> None:
                 "position to resume from), then one message per audit event (`id:` its cursor, `data:` "
                 "a `FeedEvent` as JSON), and a `: keep-alive` comment when idle"
             )
+            # OpenAPI 3.1 has no way to type the messages of a stream (3.2's `itemSchema`): the
+            # extension names the schema of each message's `data`.
             ok["content"] = {
                 "text/event-stream": {
                     "schema": {"type": "string"},
-                    "itemSchema": {"$ref": "#/components/schemas/FeedEvent"},
+                    "x-item-schema": {"$ref": "#/components/schemas/FeedEvent"},
                 }
             }
             ok["headers"]["Cache-Control"] = _header("no-cache")

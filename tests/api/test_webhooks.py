@@ -244,6 +244,18 @@ async def test_a_target_that_is_not_public_is_refused(
     assert await db.fetchval("select count(*) from webhook_subscriptions") == 0
 
 
+async def test_private_targets_are_accepted_when_the_setting_allows_them(local_api: EngagementApi) -> None:
+    org = await local_api.create_org("vendor")
+    for url in ("http://localhost:8080/hook", "http://10.1.2.3/hook", "http://[::1]:8080/hook"):
+        await subscribe(local_api, org.admin_key, url)
+    r = await local_api.client.post(
+        "/api/v1/webhooks",
+        json={"url": "ftp://localhost/hook", "events": ["*"]},
+        headers=bearer(org.admin_key),
+    )
+    assert r.status_code == 422  # the scheme is still checked
+
+
 async def test_the_address_is_checked_again_when_sending(
     local_api: EngagementApi, private_settings: Settings
 ) -> None:
