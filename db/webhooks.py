@@ -150,11 +150,14 @@ async def messages(
 
 
 async def requeue(conn: Connection, subscription_id: UUID, message_id: UUID) -> MessageRow | None:
-    """A parked (or pending) message becomes due now with a fresh count of attempts."""
+    """A parked (or pending) message becomes due now with a fresh count of attempts; the dispatchers
+    are told at commit (the outbox's insert trigger does not see an update)."""
     record = await conn.fetchrow(
-        f"""update webhook_outbox
-               set status = 'pending', attempts = 0, next_attempt_at = clock_timestamp()
-             where id = $1 and subscription_id = $2 returning {_MSG}""",  # noqa: S608
+        f"""with m as (
+                update webhook_outbox
+                   set status = 'pending', attempts = 0, next_attempt_at = clock_timestamp()
+                 where id = $1 and subscription_id = $2 returning {_MSG})
+            select m.*, pg_notify('jointip_outbox', '')::text as notified from m""",  # noqa: S608
         message_id,
         subscription_id,
     )

@@ -12,7 +12,7 @@ OUTBOX_DEPTH = Gauge(
     "jointip_webhook_outbox_depth",
     "Webhook messages in the outbox, by status (pending: to deliver; parked: given up on)",
     ["status"],
-    multiprocess_mode="max",  # every process reads the same table
+    multiprocess_mode="livemax",  # every process reads the same table
 )
 DISPATCH_ATTEMPTS = Counter(
     "jointip_webhook_dispatch_attempts",
