@@ -1,20 +1,23 @@
-"""`jointip dispatch` as its own process: a dispatcher killed between claim and send loses nothing."""
+"""`jointip dispatch` as its own process: a dispatcher killed between claim and send loses nothing;
+and `jointip serve` stops with an event stream open."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from standardwebhooks import Webhook
 
 from service.webhooks import new_secret
-from tests.integration.test_serve import JOINTIP, base_env
-from tests.support.factories import EngagementApi
+from tests.integration.test_serve import JOINTIP, base_env, free_port, start_serve, wait_ready
+from tests.support.factories import OPERATOR_KEY, EngagementApi, bearer
 from tests.support.servers import Receiver, serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.once]
@@ -86,3 +89,28 @@ async def test_a_dispatcher_killed_between_claim_and_send_loses_nothing(
     assert delivery.headers["webhook-id"] == f"msg_{message_id.hex}"
     payload = Webhook(secret).verify(delivery.body, delivery.headers)
     assert payload["data"]["engagement_id"] == e["id"]
+
+
+async def test_serve_stops_on_sigterm_with_an_event_stream_open(database_url: str, tmp_path: Path) -> None:
+    """A stream never ends by itself: the server still stops (uvicorn's graceful-shutdown bound)."""
+    log = tmp_path / "serve.log"
+    port = free_port()
+    proc = start_serve(base_env(DATABASE_URL=database_url), port, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(wait_ready, base, proc, log)
+        async with (
+            httpx.AsyncClient(timeout=60) as client,
+            client.stream("GET", f"{base}/api/v1/events/stream", headers=bearer(OPERATOR_KEY)) as response,
+        ):
+            assert response.status_code == 200
+            lines = response.aiter_lines()
+            assert (await anext(lines)).startswith("id: ")
+            proc.send_signal(signal.SIGTERM)
+            with contextlib.suppress(httpx.HTTPError, StopAsyncIteration):
+                async for _ in lines:
+                    pass
+        assert await asyncio.to_thread(proc.wait, 30) == 0, read(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
