@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, post
@@ -12,9 +12,17 @@ from service.controllers.params import PAGING, Paging
 from service.deps import Conn, CurrentCaller
 from service.openapi import refuses
 from service.schemas.common import Page
-from service.schemas.webhooks import Webhook, WebhookCreate, WebhookCreated, WebhookMessage
+from service.schemas.webhooks import (
+    Webhook,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookMessage,
+    WebhookMessageStatus,
+)
 
-MessageStatus = Annotated[Literal["pending", "parked"] | None, QueryParameter(name="status")]
+MessageStatus = Annotated[
+    WebhookMessageStatus | None, QueryParameter(name="status", description="only messages in this status")
+]
 
 
 class WebhookController(Controller):
@@ -89,7 +97,12 @@ class WebhookController(Controller):
         """Messages still to deliver (`pending`) or given up on after the last attempt (`parked`),
         with their attempts and last error. Delivered messages leave the outbox."""
         return await ops.list_messages(
-            conn, caller, webhook_id, status=status_filter, limit=page.limit, cursor=page.cursor
+            conn,
+            caller,
+            webhook_id,
+            status=status_filter.value if status_filter else None,
+            limit=page.limit,
+            cursor=page.cursor,
         )
 
     @post(

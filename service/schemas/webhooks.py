@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -38,12 +39,19 @@ class WebhookCreated(msgspec.Struct, kw_only=True):
     previous_secret_until: datetime | None
 
 
+class WebhookMessageStatus(StrEnum):
+    """`pending`: still to deliver; `parked`: given up on after the last attempt."""
+
+    PENDING = "pending"
+    PARKED = "parked"
+
+
 class WebhookMessage(msgspec.Struct, kw_only=True):
     id: UUID
     engagement_id: UUID
     seq: int
     event_type: str
-    status: Literal["pending", "parked"]
+    status: WebhookMessageStatus
     attempts: int
     next_attempt_at: datetime
     last_attempt_at: datetime | None

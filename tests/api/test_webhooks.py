@@ -353,6 +353,13 @@ async def test_who_may_manage_webhooks(api: EngagementApi, db: asyncpg.Connectio
     assert (await api.client.get("/api/v1/webhooks", headers=bearer(p.startup.admin_key))).json()[
         "items"
     ] == []
+    r = await api.client.get(
+        f"/api/v1/webhooks/{hook['id']}/messages",
+        params={"status": "lost"},
+        headers=bearer(p.vendor.admin_key),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "status"
     r = await api.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=bearer(member))
     assert r.status_code == 403
     r = await api.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=bearer(p.vendor.admin_key))
