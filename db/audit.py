@@ -54,20 +54,26 @@ async def insert(
     hash: str,
 ) -> None:
     # One statement writes the event and the outbox rows of every subscription that wants it, of
-    # the organisations that can see the engagement (its parties, the reviewer included): with no
-    # subscription it costs the audit insert plus an empty index probe, and no extra round trip.
+    # the organisations that can see the engagement (its parties, the reviewer included), and
+    # NOTIFYs (delivered at commit) the event streams of those organisations and, when it wrote
+    # outbox rows, the dispatchers. No subscription: no outbox row and no dispatcher wake-up.
     await conn.execute(
         """with e as (
                insert into audit_events
                    (engagement_id, seq, actor_org_id, actor_key_id, at, type, payload, prev_hash, hash)
                values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
-               returning engagement_id, seq, type)
-           insert into webhook_outbox (subscription_id, organisation_id, engagement_id, seq, event_type)
-           select distinct s.id, s.organisation_id, e.engagement_id, e.seq, e.type
-             from e
-             join engagement_parties p on p.engagement_id = e.engagement_id
-             join webhook_subscriptions s on s.organisation_id = p.organisation_id
-            where s.events && array[e.type, '*']""",
+               returning engagement_id, seq, type),
+           parties as (
+               select distinct organisation_id from engagement_parties where engagement_id = $1),
+           o as (
+               insert into webhook_outbox (subscription_id, organisation_id, engagement_id, seq, event_type)
+               select s.id, s.organisation_id, e.engagement_id, e.seq, e.type
+                 from e, parties p
+                 join webhook_subscriptions s on s.organisation_id = p.organisation_id
+                where s.events && array[e.type, '*']
+               returning 1)
+           select pg_notify('jointip_events', (select string_agg(organisation_id::text, ',') from parties)),
+                  (select pg_notify('jointip_outbox', '') where exists (select 1 from o))""",
         engagement_id,
         seq,
         actor_org_id,

@@ -9,23 +9,9 @@ alter table audit_events
     add column txid xid8 not null default pg_current_xact_id();
 create index audit_events_stream_idx on audit_events (txid, stream_id);
 
--- Wakes the event streams of every process (one LISTEN connection per process); the audit
--- table stays the source of truth, the notification only says "look again", and names the
--- organisations that can see the new events so only their streams look.
-create function audit_events_notify() returns trigger language plpgsql as $$
-declare
-    orgs text;
-begin
-    select string_agg(distinct p.organisation_id::text, ',') into orgs
-      from new_rows n join engagement_parties p on p.engagement_id = n.engagement_id;
-    if orgs is not null then
-        perform pg_notify('jointip_events', orgs);
-    end if;
-    return null;
-end $$;
-create trigger audit_events_notify after insert on audit_events
-    referencing new table as new_rows
-    for each statement execute function audit_events_notify();
+-- The audit insert (db/audit.py) also NOTIFYs jointip_events, naming the organisations that can
+-- see the event, and jointip_outbox when it wrote outbox rows: in its one statement, not in
+-- triggers, so an event without subscriptions costs no trigger call.
 
 -- An organisation's subscriptions. The secret signs (HMAC) and so is kept as given out;
 -- during a rotation the previous one keeps signing until previous_secret_until.
@@ -61,15 +47,3 @@ create table webhook_outbox (
 );
 create index webhook_outbox_due_idx on webhook_outbox (next_attempt_at) where status = 'pending';
 create index webhook_outbox_subscription_idx on webhook_outbox (subscription_id, created_at, id);
-
--- Wakes the dispatchers when rows arrive (they also poll, for retries that come due).
-create function webhook_outbox_notify() returns trigger language plpgsql as $$
-begin
-    if exists (select 1 from new_rows) then
-        perform pg_notify('jointip_outbox', '');
-    end if;
-    return null;
-end $$;
-create trigger webhook_outbox_notify after insert on webhook_outbox
-    referencing new table as new_rows
-    for each statement execute function webhook_outbox_notify();
