@@ -151,7 +151,7 @@ async def messages(
 
 async def requeue(conn: Connection, subscription_id: UUID, message_id: UUID) -> MessageRow | None:
     """A parked (or pending) message becomes due now with a fresh count of attempts; the dispatchers
-    are told at commit (the outbox's insert trigger does not see an update)."""
+    are told at commit."""
     record = await conn.fetchrow(
         f"""with m as (
                 update webhook_outbox

@@ -15,9 +15,9 @@ from typing import Any
 
 import asyncpg
 
-#: Audit events were appended (trigger in migration 0013).
+#: Audit events were appended (the audit insert, `db.audit.insert`, names the organisations).
 EVENTS = "jointip_events"
-#: Webhook messages were written to the outbox (trigger in migration 0013).
+#: Webhook messages were written to the outbox or re-queued (`db.audit.insert`, `db.webhooks.requeue`).
 OUTBOX = "jointip_outbox"
 
 log = logging.getLogger("jointip.notify")
