@@ -42,8 +42,8 @@ class WebhookController(Controller):
         """By the organisation's admin. Events of every engagement the organisation can see are POSTed
         to `url`, signed per Standard Webhooks with `secret` (in this response only). A URL that is not
         http(s), or resolves to a private, loopback or link-local address, is refused (422 on `url`)."""
-        async with conn.transaction():
-            hook = await ops.create(conn, caller, data, allow_private=state.settings.webhook_allow_private)
+        # One insert, after the DNS lookup: no transaction held open while resolving.
+        hook = await ops.create(conn, caller, data, allow_private=state.settings.webhook_allow_private)
         return Response(hook, status_code=201, headers={"Location": f"/api/v1/webhooks/{hook.id}"})
 
     @get(
