@@ -30,14 +30,17 @@ from service.controllers.clauses import ClauseController
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.events import EventController
+from service.controllers.feed import FeedController
 from service.controllers.health import HealthController
 from service.controllers.links import LinkController
 from service.controllers.me import MeController
 from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
 from service.controllers.proposals import ProposalController
+from service.controllers.webhooks import WebhookController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_api_conn, provide_caller, provide_conn
+from service.dispatcher import Dispatcher
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
 from service.http import AllowHeaderMiddleware, check_request
@@ -45,6 +48,7 @@ from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
 from service.logs import configure_logging, current_request_id
 from service.metrics import http_metrics
+from service.notify import Notifications
 from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
@@ -130,6 +134,7 @@ def _lifespan(settings: Settings) -> Any:
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
         listener = asyncio.create_task(app.state.key_cache.listen(settings.database_url))
+        background = [asyncio.create_task(app.state.notifications.listen(settings.database_url))]
         try:
             if settings.migrate_on_start:
                 async with pool.acquire() as conn:
@@ -138,11 +143,15 @@ def _lifespan(settings: Settings) -> Any:
                 await idempotency.purge_expired(conn)
                 await kv_store.purge_expired(conn)
             app.state.pool = pool
+            if settings.webhook_dispatcher:  # several workers each run one: SKIP LOCKED keeps them apart
+                dispatcher = Dispatcher(settings, app.state.notifications)
+                background.append(asyncio.create_task(dispatcher.run(settings.database_url)))
             yield
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
+            for task in (listener, *background):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await pool.close()
 
     return lifespan
@@ -169,6 +178,7 @@ ALLOWED_REQUEST_HEADERS = [
     "If-None-Match",
     "Idempotency-Key",
     "X-Request-ID",
+    "Last-Event-ID",  # resuming the event stream
 ]
 
 
@@ -217,6 +227,8 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ClauseController,
             MilestoneController,
             WorkflowController,
+            WebhookController,
+            FeedController,
         ],
         middleware=[
             ApiKeyMiddleware,
@@ -239,6 +251,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             "clock": clock,
             "secret": secret,
             "key_cache": KeyCache(),
+            "notifications": Notifications(),
             "auth_failures": AuthFailures(settings.auth_failures_per_minute),
         }
     )

@@ -1,4 +1,4 @@
-"""jointip serve | migrate | operator-key | demo"""
+"""jointip serve | migrate | operator-key | demo | dispatch"""
 
 from __future__ import annotations
 
@@ -136,6 +136,24 @@ async def _with_connection(url: str, work: str, name: str = "", data_dir: Path =
         await conn.close()
 
 
+async def _dispatch(settings: Settings, url: str) -> None:
+    """Run a webhook dispatcher alone until SIGTERM or SIGINT."""
+    from service.dispatcher import run_alone
+
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await run_alone(settings, url)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jointip", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -147,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser(
         "demo", help="seed fictional organisations, walk one engagement to completed, print their keys"
     )
+    sub.add_parser("dispatch", help="deliver webhooks (the server also does; run more of these to scale out)")
     key = sub.add_parser("operator-key", help="create an operator API key and print it once")
     key.add_argument("--name", default="operator", help="who holds the key")
     args = parser.parse_args(argv)
@@ -160,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(settings, args)
+        if args.command == "dispatch":
+            with database_url(settings) as url:
+                asyncio.run(_dispatch(settings, url))
+            return 0
         with database_url(settings) as url:
             print(
                 asyncio.run(_with_connection(url, args.command, getattr(args, "name", ""), settings.data_dir))

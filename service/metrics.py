@@ -11,6 +11,8 @@ fresh directory before the workers start: prometheus_client then keeps each work
 there and ``/metrics`` (Litestar's controller) aggregates them with a ``MultiProcessCollector``,
 whichever worker answers. In that mode a ``Gauge`` must say how to aggregate
 (``multiprocess_mode="livesum"`` or similar), and ``Info``/``Enum`` metrics do not work.
+- Webhooks and the event stream: ``jointip_webhook_outbox_depth{status}``,
+  ``jointip_webhook_dispatch_attempts_total{outcome}``, ``jointip_event_stream_clients``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from contextlib import contextmanager
 from typing import Literal
 
 from litestar.plugins.prometheus import PrometheusConfig
-from prometheus_client import Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 PREFIX = "jointip"
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -49,3 +51,26 @@ def render_timer(document: Document) -> Iterator[None]:
         yield
     finally:
         RENDER_SECONDS.labels(document=document).observe(time.perf_counter() - started)
+
+
+OUTBOX_DEPTH = Gauge(
+    "jointip_webhook_outbox_depth",
+    "Webhook messages in the outbox, by status (pending: to deliver; parked: given up on)",
+    ["status"],
+    multiprocess_mode="livemax",  # every process reads the same table
+)
+DISPATCH_ATTEMPTS = Counter(
+    "jointip_webhook_dispatch_attempts",
+    "Webhook delivery attempts by outcome (delivered, failed: retried later, parked: last attempt failed)",
+    ["outcome"],
+)
+EVENT_STREAM_CLIENTS = Gauge(
+    "jointip_event_stream_clients",
+    "Clients connected to GET /api/v1/events/stream",
+    multiprocess_mode="livesum",
+)
+
+for _outcome in ("delivered", "failed", "parked"):
+    DISPATCH_ATTEMPTS.labels(_outcome)
+for _status in ("pending", "parked"):
+    OUTBOX_DEPTH.labels(_status)
