@@ -154,6 +154,32 @@ async def test_parties_see_each_other_but_strangers_do_not(api: EngagementApi) -
     assert hidden.status_code == 404
 
 
+async def test_the_organisation_list_shows_what_reading_one_would(api: EngagementApi) -> None:
+    """A member lists its own organisation and its counterparties, never a stranger; the operator all."""
+    p = await api.parties()
+    await api.create_engagement(p)
+
+    async def listed(key: str, limit: int = 100) -> list[str]:
+        ids: list[str] = []
+        cursor: str | None = None
+        while True:
+            query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            r = await api.client.get(f"/api/v1/organisations{query}", headers=bearer(key))
+            assert r.status_code == 200, r.text
+            ids += [o["id"] for o in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                return ids
+
+    parties = {p.vendor.id, p.startup.id, p.reviewer.id}
+    for party in (p.vendor, p.startup, p.reviewer):
+        assert set(await listed(party.admin_key)) == parties
+    assert await listed(p.stranger.admin_key) == [p.stranger.id]
+    everyone = await listed(OPERATOR_KEY, limit=2)  # walked two at a time: each exactly once
+    assert len(everyone) == len(set(everyone)) == 4
+    assert set(everyone) == parties | {p.stranger.id}
+
+
 async def test_every_webhook_route_is_404_for_another_organisation(
     api: EngagementApi, db: asyncpg.Connection
 ) -> None:
