@@ -25,6 +25,7 @@ from db.contracts import ContractRow
 from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
+from service.metrics import render_timer
 from service.pagination import decode_seq_cursor
 from service.rendering import render
 from service.schemas.common import Page, shaped
@@ -96,7 +97,8 @@ async def render_version(conn: Connection, row: EngagementRow, revision: int, ve
     """Contract version ``version`` of the engagement, from proposal ``revision``, rendered off the
     event loop, in the render process pool (seconds of CPU for the largest proposal)."""
     data = await _contract_input(conn, row, revision, version)
-    return await render(_render, data)
+    with render_timer("contract"):
+        return await render(_render, data)
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -186,14 +188,16 @@ async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
     )
     assert old_document is not None
     assert new_document is not None
-    content = await render(
-        render_redline,
-        old_document,
-        new_document,
-        at=new.created_at,
-        old_clauses=await contracts.clauses(conn, old.id),
-        new_clauses=await contracts.clauses(conn, new.id),
-    )
+    old_clauses, new_clauses = await contracts.clauses(conn, old.id), await contracts.clauses(conn, new.id)
+    with render_timer("redline"):
+        content = await render(
+            render_redline,
+            old_document,
+            new_document,
+            at=new.created_at,
+            old_clauses=old_clauses,
+            new_clauses=new_clauses,
+        )
     return Download(content, hashlib.sha256(content).hexdigest(), redline_filename(old, new))
 
 

@@ -110,5 +110,7 @@ def uvicorn_options() -> dict[str, Any]:
         "proxy_headers": False,
         "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
         "limit_concurrency": MAX_CONNECTIONS,
+        # An event stream never ends by itself: without a bound, a stop signal would wait for every
+        # connected client to leave. After this many seconds the remaining requests are cancelled.
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_TIMEOUT,
     }

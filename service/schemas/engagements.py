@@ -22,6 +22,8 @@ from workflows import (
 )
 
 Currency = Literal["EUR", "NOK"]
+#: The orders of ``GET /engagements`` (``?sort=``); ``db.engagements.ORDERS`` has the keyset of each.
+ListOrder = Literal["created_at", "-updated_at"]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
 Summary = Annotated[str, Meta(max_length=20_000)]
 
