@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import secrets
 import time
@@ -149,6 +150,9 @@ def _lifespan(settings: Settings) -> Any:
                 dispatcher = Dispatcher(settings, app.state.notifications)
                 background.append(asyncio.create_task(dispatcher.run(settings.database_url)))
             async with render_pool(settings.render_processes):  # shut down before the pool closes
+                # What start-up built lives as long as the process: keep it out of the cyclic
+                # collector's full passes, which otherwise walk all of it again and again.
+                gc.freeze()
                 yield
         finally:
             for task in (listener, *background):

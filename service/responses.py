@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any, TypeVar
 
 import msgspec
@@ -13,11 +12,13 @@ from litestar.types import Serializer
 T = TypeVar("T")
 
 
-@cache
-def _encoder(enc_hook: Serializer) -> msgspec.json.Encoder:
-    return msgspec.json.Encoder(enc_hook=enc_hook, decimal_format="number")
-
-
+# One encoder for every JSON response. Litestar hands ``render`` a new
+# ``partial(default_serializer, type_encoders={...})`` per response (its plugins' pydantic encoders
+# in a fresh dict each time); an encoder cached per hook was one encoder per response kept for
+# ever, a leak whose growth made the cyclic collector's full passes stall requests for hundreds of
+# milliseconds. jointip registers no type encoders and returns no pydantic models, so Litestar's
+# default serializer is all a response needs.
+_JSON = msgspec.json.Encoder(enc_hook=default_serializer, decimal_format="number")
 _NUMBERS = msgspec.json.Encoder(decimal_format="number")
 
 
@@ -33,7 +34,7 @@ class JsonResponse(Response[T]):
         if media_type == "application/json" or media_type.endswith("+json"):
             if isinstance(content, bytes):
                 return content
-            return _encoder(enc_hook).encode(content)
+            return _JSON.encode(content)
         if content is None:  # HEAD and 304: headers only, whatever the media type
             return b""
         return super().render(content, media_type, enc_hook)
