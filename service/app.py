@@ -39,7 +39,7 @@ from service.controllers.workflow import WorkflowController
 from service.deps import provide_api_conn, provide_caller, provide_conn
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
-from service.http import AllowHeaderMiddleware, check_request
+from service.http import AllowHeaderMiddleware, StrictJsonRequest, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
 from service.openapi import DecimalSchemaPlugin
@@ -59,7 +59,8 @@ log = logging.getLogger("jointip")
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems.
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems,
+    and every response ``X-Content-Type-Options: nosniff``.
 
     With CORS on, every response also says ``Vary: Origin``: the CORS headers depend on the request's
     origin, so a shared cache must not hand one origin's response to another (or to a same-origin page).
@@ -83,6 +84,9 @@ class RequestIdMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", rid.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    # Downloads above all: a browser must not guess HTML or script in a DOCX or JSON body.
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 if self.vary_origin and not any(k.lower() == b"vary" for k, _ in headers):
                     headers.append((b"vary", b"Origin"))
             await send(message)
@@ -195,6 +199,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             IdempotencyMiddleware(),
         ],
         before_request=check_request,
+        request_class=StrictJsonRequest,
         dependencies={
             "caller": Provide(provide_caller, sync_to_thread=False),
             "conn": Provide(provide_api_conn),

@@ -32,7 +32,14 @@ from litestar.typing import FieldDefinition
 from contract_templates import MEDIA_TYPE as DOCX
 from service.audit import AUDIT_EVENT_TYPES
 from service.openapi_examples import ACTION_EXAMPLES, SCHEMA_EXAMPLES
-from workflows import MAX_MONEY, MILESTONE_WORKFLOW, WORKFLOW, ActionInput, MilestoneActionInput
+from workflows import (
+    MAX_MONEY,
+    MILESTONE_WORKFLOW,
+    RATE_PLACES,
+    WORKFLOW,
+    ActionInput,
+    MilestoneActionInput,
+)
 
 PROBLEM = "application/problem+json"
 API = "/api/v1"
@@ -66,7 +73,7 @@ DECIMALS: dict[str, tuple[int | None, float, float, str]] = {
     "revenue_share_pct": _PERCENT,
     "share": _PERCENT,  # an owner's share in the results register
     "liability_cap_multiple": (2, 0, 10, "A multiple of the total fee"),
-    "cofinancing_rate": (None, 0, 1, "A rate from 0 to 1"),
+    "cofinancing_rate": (RATE_PLACES, 0, 1, "A rate from 0 to 1"),
     "minimum": _MONEY,  # a funding call's grant bounds
     "maximum": _MONEY,
     "percent_per_week": (2, 0, 5, "Delay damages: a percentage of the milestone's fee per week of delay"),

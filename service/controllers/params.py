@@ -15,8 +15,10 @@ from service.responses import JsonResponse
 T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
-IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match")]
+#: Entity-tag headers: a list of quoted versions or SHA-256 digests; longer is no tag we issued.
+MAX_TAG_HEADER = 1024
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=MAX_TAG_HEADER)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=MAX_TAG_HEADER)]
 EngagementId = FromPath[UUID]
 
 
