@@ -551,7 +551,47 @@ def _downloads(doc: dict[str, Any]) -> None:
             }
 
 
+def _bounded_tuple_items(node: Any) -> None:
+    """A bounded variable-length tuple (``Annotated[tuple[X, ...], Meta(max_length=n)]``) reaches
+    Litestar as a union of ``X`` and the ``...``, which it writes as ``items: {oneOf: [X, {}]}``
+    (an array of anything): its items are ``X``."""
+    if isinstance(node, dict):
+        items = node.get("items")
+        if isinstance(items, dict) and isinstance(one_of := items.get("oneOf"), list) and {} in one_of:
+            kept = [o for o in one_of if o != {}]
+            if len(kept) == 1 and set(items) == {"oneOf"}:
+                node["items"] = kept[0]
+        for value in node.values():
+            _bounded_tuple_items(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bounded_tuple_items(value)
+
+
+_CONSTRAINTS = ("maxLength", "minLength", "maxItems", "minItems", "pattern", "minimum", "maximum")
+
+
+def _nullable_constraints(node: Any) -> None:
+    """Litestar writes a bounded nullable value as ``{maxLength: n, oneOf: [string, null]}``: the
+    bound goes where it applies, onto the non-null branch."""
+    if isinstance(node, dict):
+        one_of = node.get("oneOf")
+        moved = [key for key in _CONSTRAINTS if key in node]
+        if moved and isinstance(one_of, list):
+            values = [o for o in one_of if o != {"type": "null"}]
+            if len(values) == 1 and "$ref" not in values[0]:
+                for key in moved:
+                    values[0][key] = node.pop(key)
+        for value in node.values():
+            _nullable_constraints(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_constraints(value)
+
+
 def _schemas(doc: dict[str, Any]) -> None:
+    _bounded_tuple_items(doc)
+    _nullable_constraints(doc)
     doc["components"]["responses"] = {
         f"Problem{status}": _problem_response(status) for status in STATUS_TEXT if status != 304
     }

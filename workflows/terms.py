@@ -21,12 +21,14 @@ from workflows.licences import LicenceCategory, is_copyleft, licence_category, u
 from workflows.limits import (
     MAX_ASSETS,
     MAX_FIELDS,
+    MAX_IDENTIFIER,
     MAX_LICENCES,
     MAX_MILESTONES,
+    MAX_NAME,
     Identifier,
     LongText,
     Name,
-    Text,
+    Paragraph,
 )
 from workflows.text import xml_illegal_fields
 
@@ -76,14 +78,14 @@ MAX_MONEY = Decimal("999999999999.99")
 
 class Asset(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     title: Name
-    description: Text
+    description: Paragraph
 
 
 class PartyBackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A party's pre-existing assets and the licence it grants the other party for the project."""
 
     assets: Annotated[tuple[Asset, ...], Meta(max_length=MAX_ASSETS)]
-    licence: Text
+    licence: Paragraph
 
 
 class BackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -92,7 +94,10 @@ class BackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
 
 
 class OpenSourcePolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    allowed_licences: Annotated[tuple[Identifier, ...], Meta(max_length=MAX_LICENCES)]
+    allowed_licences: Annotated[
+        tuple[Identifier, ...],
+        Meta(max_length=MAX_LICENCES, description=f"SPDX ids, each at most {MAX_IDENTIFIER} characters"),
+    ]
     copyleft_requires_approval: bool
 
 
@@ -100,8 +105,8 @@ class LicenceGrant(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     """What the start-up gets under ``vendor_owns_licensed``."""
 
     exclusive: bool
-    field: Text
-    territory: Text
+    field: Paragraph
+    territory: Paragraph
     term_years: (
         Annotated[int, Meta(ge=1, le=100)] | None
     )  # required but nullable: null means perpetual, never by omission
@@ -114,9 +119,14 @@ class Shares(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     startup: Decimal
 
 
+FieldNames: TypeAlias = Annotated[
+    tuple[Name, ...], Meta(max_length=MAX_FIELDS, description=f"Each at most {MAX_NAME} characters")
+]
+
+
 class FieldsByParty(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    vendor: Annotated[tuple[Name, ...], Meta(max_length=MAX_FIELDS)]
-    startup: Annotated[tuple[Name, ...], Meta(max_length=MAX_FIELDS)]
+    vendor: FieldNames
+    startup: FieldNames
 
 
 # Liquidated damages for late Milestones: a percentage of the late Milestone's Fee per started
@@ -183,10 +193,10 @@ IpTerms: TypeAlias = ClientOwns | VendorOwnsLicensed | Joint | FieldSplit | Lead
 class MilestoneInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     key: Annotated[str, Meta(max_length=64)]
     title: Name
-    description: Text
+    description: Paragraph
     due_date: date
     fee: Decimal
-    acceptance_criteria: Text
+    acceptance_criteria: Paragraph
     acceptance_days: Annotated[int, Meta(ge=1, le=365)]
 
 

@@ -22,7 +22,8 @@ class OrganisationCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields
     vat_code: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
     address: Annotated[str, Meta(max_length=1000)] | None = None
     clusters: Annotated[
-        list[Annotated[str, Meta(min_length=1, max_length=100)]], Meta(max_length=MAX_CLUSTERS)
+        list[Annotated[str, Meta(min_length=1, max_length=100)]],
+        Meta(max_length=MAX_CLUSTERS, description="Cluster names, each 1-100 characters"),
     ] = []
 
 
