@@ -3,6 +3,7 @@ requests (RFC 9110)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -12,11 +13,11 @@ from typing import Any, Literal
 import msgspec
 from litestar import Request
 from litestar.enums import ScopeType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from workflows import FieldError, PreconditionFailed, RuleViolation
+from workflows import FieldError, PreconditionFailed, RuleViolation, xml_illegal_fields
 
 JSON_MEDIA_TYPES = ("application/json",)
 
@@ -70,12 +71,6 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
 
 
 # --- strict JSON bodies --------------------------------------------------------------------------
-
-
-class MalformedBody(HTTPException):
-    """A body that is not JSON at all (400), as opposed to JSON of the wrong shape (422)."""
-
-    status_code = 400
 
 
 @lru_cache(maxsize=64)
@@ -132,6 +127,17 @@ def _join(path: str, part: str) -> str:
     return f"{path}.{part}" if path else part
 
 
+def _illegal_text(body: bytes) -> list[FieldError]:
+    """The fields of a body msgspec refused to read only for the text in them: JSON may escape a lone
+    surrogate (``"\\ud800"``), which no decoder of ours takes; the standard library's reads it, so the
+    refusal can name the field (422, as for any text that cannot go into a document)."""
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return []
+    return xml_illegal_fields(value)
+
+
 def decode_body(body: bytes, body_type: Any) -> Any:
     """The request body as ``body_type``, decoded strictly and exactly, or a 400/422 naming the field.
 
@@ -145,7 +151,11 @@ def decode_body(body: bytes, body_type: Any) -> Any:
     except msgspec.ValidationError as error:
         raise RuleViolation([_validation_error(error)]) from None
     except msgspec.DecodeError as error:
-        raise MalformedBody(detail=f"The request body is not valid JSON: {error}") from None
+        if errors := _illegal_text(body):
+            raise RuleViolation(errors) from None
+        # Not JSON at all: a 400 (``service.errors`` makes it the malformed-body problem).
+        message = f"JSON is malformed: {error}"
+        raise ValidationException(detail=message, extra=[{"key": "data", "message": message}]) from None
     # Only after the typed decode succeeded: its shape is bounded, so the untyped one cannot recurse deeply.
     if errors := list(_strings_for_numbers(value, _RAW.decode(body or b"null"), "")):
         raise RuleViolation(errors)

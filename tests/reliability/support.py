@@ -167,19 +167,16 @@ ROUTES: tuple[Route, ...] = (
 ROUTE_BY_NAME = {r.name: r for r in ROUTES}
 
 
-async def database_state(db: asyncpg.Connection) -> dict[str, Any]:
-    """Row counts of every table, and every engagement's version: what a refused request must not move.
-
-    The failed-authentication counters are left out (a refusal may count a failure there)."""
+async def database_state(db: asyncpg.Connection) -> str:
+    """Row counts of every table and every engagement's version, in one query: what a refused
+    request must not move. The failed-authentication counters are left out (a refusal may count one)."""
     tables = await db.fetch(
         "select tablename from pg_tables where schemaname = 'public' "
         "and tablename not in ('schema_migrations', 'rate_counters') order by tablename"
     )
-    state: dict[str, Any] = {}
-    for t in tables:
-        state[t["tablename"]] = await db.fetchval(f'select count(*) from "{t["tablename"]}"')
-    state["versions"] = [tuple(r) for r in await db.fetch("select id, version from engagements order by id")]
-    return state
+    counts = ", ".join(f"'{t['tablename']}', (select count(*) from \"{t['tablename']}\")" for t in tables)
+    versions = "(select coalesce(json_agg(json_build_array(id, version) order by id), '[]') from engagements)"
+    return str(await db.fetchval(f"select json_build_object({counts}, 'versions', {versions})::text"))
 
 
 def problem_fields(r: httpx.Response, status: int | tuple[int, ...] = 422) -> list[str]:
