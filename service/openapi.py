@@ -256,7 +256,7 @@ def _action_body(name: str, base: dict[str, Any], requires: tuple[str, ...], act
     for field in requires:  # a required field is not null
         prop = schema["properties"][field]
         if "oneOf" in prop:
-            schema["properties"][field] = next(s for s in prop["oneOf"] if s.get("type") != "null")
+            schema["properties"][field] = _not_null(prop)
         elif isinstance(prop.get("type"), list):
             prop["type"] = [t for t in prop["type"] if t != "null"]
     if action in ACTION_EXAMPLES:
@@ -360,10 +360,11 @@ def _rename_generics(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """The non-null branch of a nullable schema, with what the wrapper says (bounds, description)."""
     if "oneOf" in schema:
         rest = [s for s in schema["oneOf"] if s.get("type") != "null"]
         if len(rest) == 1:
-            return dict(rest[0])
+            return {**{k: v for k, v in schema.items() if k != "oneOf"}, **rest[0]}
     return schema
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from service.pagination import MAX_LIMIT
 from service.responses import JsonResponse
@@ -30,7 +30,12 @@ class PageRequest:
     cursor: str | None
 
 
-def provide_page(limit: Limit = 50, cursor: FromQuery[str | None] = None) -> PageRequest:
+#: An opaque cursor is a short encoding of a position; longer is none this service issued.
+MAX_CURSOR = 200
+Cursor = Annotated[str | None, QueryParameter(max_length=MAX_CURSOR)]
+
+
+def provide_page(limit: Limit = 50, cursor: Cursor = None) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
 
 

@@ -524,3 +524,64 @@ async def test_unknown_fields_are_named_not_ignored(world: World, clean_db: asyn
     route = ROUTE_BY_NAME["createEngagement"]
     body = engagement_body(world.p.vendor, world.p.startup) | {"funding": _funding(grant=1)}
     await assert_refused(clean_db, world, route, "funding.grant", json_body=body)
+
+
+# --- the bounds are in the OpenAPI document ---------------------------------------------------------
+
+
+def _unbounded(schema: dict[str, Any], where: str) -> list[str]:
+    """Where ``schema`` (a property's) admits a value of any size: a string without a length, enum,
+    anchored pattern or fixed format, an array without ``maxItems``, a number without ``maximum``.
+    Array items that Litestar cannot bound in the schema must say their bound in the description."""
+    if "$ref" in schema:
+        return []
+    found = [e for option in schema.get("oneOf", []) for e in _unbounded(option, where)]
+    kind = schema.get("type")
+    if kind == "string":
+        fixed = schema.get("format") in ("uuid", "date") or str(schema.get("pattern", "")).endswith("$")
+        if not ({"maxLength", "enum", "const"} & set(schema) or fixed):
+            found.append(where)
+    elif kind == "array":
+        if "maxItems" not in schema:
+            found.append(where)
+        items = schema.get("items", {})
+        if items.get("type") == "string" and "maxLength" not in items:
+            if "characters" not in schema.get("description", ""):
+                found.append(where + "[]")
+        else:
+            found += _unbounded(items, where + "[]")
+    elif kind in ("integer", "number") and "maximum" not in schema:
+        found.append(where)
+    return found
+
+
+async def test_every_input_field_states_its_bound_in_openapi(api: EngagementApi) -> None:
+    doc = (await api.client.get("/schema/openapi.json")).json()
+    schemas = doc["components"]["schemas"]
+    inputs: set[str] = set()
+
+    def refs(node: Any) -> None:
+        if isinstance(node, dict):
+            if (ref := node.get("$ref", "")).startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in inputs:
+                    inputs.add(name)
+                    refs(schemas[name])
+            for value in node.values():
+                refs(value)
+        elif isinstance(node, list):
+            for value in node:
+                refs(value)
+
+    unbounded = []
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            refs(op.get("requestBody", {}))
+            for p in op.get("parameters", []):
+                if p["in"] in ("query", "header"):
+                    unbounded += _unbounded(p["schema"], f"{method} {path} {p['name']}")
+    assert {"ProposalInput", "DeliveryInput", "EngagementCreate", "WithdrawBody"} <= inputs
+    for name in sorted(inputs):
+        for prop, schema in schemas[name].get("properties", {}).items():
+            unbounded += _unbounded(schema, f"{name}.{prop}")
+    assert unbounded == []
