@@ -157,9 +157,19 @@ def decode_body(body: bytes, body_type: Any) -> Any:
         message = f"JSON is malformed: {error}"
         raise ValidationException(detail=message, extra=[{"key": "data", "message": message}]) from None
     # Only after the typed decode succeeded: its shape is bounded, so the untyped one cannot recurse deeply.
-    if errors := list(_strings_for_numbers(value, _RAW.decode(body or b"null"), "")):
+    if errors := list(_strings_for_numbers(value, _untyped(body or b"null"), "")):
         raise RuleViolation(errors)
     return value
+
+
+def _untyped(body: bytes) -> Any:
+    """The body as plain values, numbers as Decimal. msgspec's untyped decoder refuses integers past
+    64 bits, which a decimal field takes (and its rules then refuse, naming it): then the standard
+    library's, which reads them as Decimal too."""
+    try:
+        return _RAW.decode(body)
+    except msgspec.MsgspecError:
+        return json.loads(body, parse_float=Decimal, parse_int=Decimal)
 
 
 class StrictJsonRequest(Request[Any, Any, Any]):
