@@ -470,6 +470,7 @@ async def test_downloads_and_json_carry_nosniff(world: World) -> None:
         f"/api/v1/contracts/{world.contract_id}/compare/{world.contract_id}?format=docx",
         f"/api/v1/engagements/{world.developing}",
         f"/api/v1/engagements/{world.developing}/proposals/999",
+        "/api/v1/no-such-route",
     ]
     for path in paths:
         r = await world.api.client.get(path, headers=key)
