@@ -55,7 +55,10 @@ def config(seeded: Seeded, key: str) -> str:
     return f"""
 base-url = "{seeded.url}"
 headers = {{ Authorization = "Bearer {key}" }}
-workers = 2
+# One worker: with two, schemathesis' threads parse Python source concurrently (hypothesis describing
+# its strategies), and CPython 3.11's parser is not thread-safe ("SystemError: AST constructor
+# recursion depth mismatch", a runtime error that fails the run about one role in five).
+workers = 1
 request-timeout = 30
 generation.max-examples = {EXAMPLES}
 generation.deterministic = true
