@@ -2,6 +2,6 @@
 
 from db.embedded import embedded_postgres
 from db.migrate import MigrationError, migrate
-from db.pool import create_pool, database_answers
+from db.pool import close_pool, create_pool, database_answers
 
-__all__ = ["MigrationError", "create_pool", "database_answers", "embedded_postgres", "migrate"]
+__all__ = ["MigrationError", "close_pool", "create_pool", "database_answers", "embedded_postgres", "migrate"]

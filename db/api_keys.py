@@ -71,6 +71,10 @@ async def find_active_by_hash(conn: Connection, secret_hash: bytes) -> KeyHolder
     return typed_or_none(KeyHolder, record)
 
 
+async def is_active(conn: Connection, key_id: UUID) -> bool:
+    return bool(await conn.fetchval("select revoked_at is null from api_keys where id = $1", key_id))
+
+
 async def list_for_organisation(
     conn: Connection, organisation_id: UUID, *, after: tuple[Any, UUID] | None, limit: int
 ) -> list[ApiKeyRow]:

@@ -53,10 +53,27 @@ async def insert(
     prev_hash: str,
     hash: str,
 ) -> None:
+    # One statement writes the event and the outbox rows of every subscription that wants it, of
+    # the organisations that can see the engagement (its parties, the reviewer included), and
+    # NOTIFYs (delivered at commit) the event streams of those organisations and, when it wrote
+    # outbox rows, the dispatchers. No subscription: no outbox row and no dispatcher wake-up.
     await conn.execute(
-        """insert into audit_events
-               (engagement_id, seq, actor_org_id, actor_key_id, at, type, payload, prev_hash, hash)
-           values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)""",
+        """with e as (
+               insert into audit_events
+                   (engagement_id, seq, actor_org_id, actor_key_id, at, type, payload, prev_hash, hash)
+               values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9)
+               returning engagement_id, seq, type),
+           parties as (
+               select distinct organisation_id from engagement_parties where engagement_id = $1),
+           o as (
+               insert into webhook_outbox (subscription_id, organisation_id, engagement_id, seq, event_type)
+               select s.id, s.organisation_id, e.engagement_id, e.seq, e.type
+                 from e, parties p
+                 join webhook_subscriptions s on s.organisation_id = p.organisation_id
+                where s.events && array[e.type, '*']
+               returning 1)
+           select pg_notify('jointip_events', (select string_agg(organisation_id::text, ',') from parties)),
+                  (select pg_notify('jointip_outbox', '') where exists (select 1 from o))""",
         engagement_id,
         seq,
         actor_org_id,

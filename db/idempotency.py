@@ -21,10 +21,22 @@ class IdempotencyRecord(msgspec.Struct, frozen=True, kw_only=True):
     response_headers: str | None = None  # JSON text: [[name, value], ...]
 
 
+async def lock(conn: Connection, api_key_id: str, key: str) -> bool:
+    """Take the key's lock for the current transaction; False when another request holds it."""
+    return bool(
+        await conn.fetchval(
+            "select pg_try_advisory_xact_lock(hashtextextended($1 || ':' || $2, 7321))",
+            api_key_id,
+            key,
+        )
+    )
+
+
 async def reserve(
     conn: Connection, api_key_id: str, key: str, request_hash: bytes
 ) -> IdempotencyRecord | None:
-    """Claim the key for this request; returns None when claimed, else the existing record."""
+    """Claim the key for this request (inside the caller's transaction, under ``lock``); returns
+    None when claimed, else the existing record."""
     await conn.execute(
         "delete from idempotency_keys where api_key_id = $1 and key = $2 and created_at < now() - $3::interval",
         api_key_id,

@@ -8,7 +8,7 @@ from uuid import UUID
 import asyncpg
 import msgspec
 
-from db.rows import typed, typed_or_none
+from db.rows import typed, typed_all, typed_or_none
 from db.types import Connection
 from workflows import Conflict
 
@@ -78,6 +78,28 @@ async def visible_to(conn: Connection, org_id: UUID, caller_org_id: UUID) -> boo
             caller_org_id,
         )
     )
+
+
+async def page(
+    conn: Connection, member_of: UUID | None, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[OrganisationRow]:
+    """Organisations in (created_at, id) order: every one when ``member_of`` is None (the operator),
+    else that organisation and those it shares an engagement with (``visible_to``'s rule)."""
+    records = await conn.fetch(
+        f"""select {_COLUMNS} from organisations o
+             where ($1::uuid is null or o.id = $1 or exists (
+                        select 1 from engagement_parties mine
+                          join engagement_parties theirs on theirs.engagement_id = mine.engagement_id
+                         where mine.organisation_id = $1 and theirs.organisation_id = o.id))
+               and ($2::timestamptz is null or (o.created_at, o.id) > ($2::timestamptz, $3::uuid))
+             order by o.created_at, o.id
+             limit $4""",  # noqa: S608 (constant columns)
+        member_of,
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return typed_all(OrganisationRow, records)
 
 
 async def identities(conn: Connection, org_ids: list[UUID]) -> dict[UUID, tuple[str, str]]:

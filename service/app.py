@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from litestar import Litestar, Request, Response, Router
 from litestar.config.cors import CORSConfig
@@ -19,29 +20,35 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.plugins.prometheus import PrometheusController
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
-from db import create_pool, idempotency, kv_store, migrate
+from db import close_pool, create_pool, idempotency, kv_store, migrate
 from service.auth import ApiKeyMiddleware
 from service.clock import Clock, system_clock
 from service.controllers.clauses import ClauseController
 from service.controllers.contracts import ContractController
 from service.controllers.engagements import EngagementController
 from service.controllers.events import EventController
+from service.controllers.feed import FeedController
 from service.controllers.health import HealthController
 from service.controllers.links import LinkController
 from service.controllers.me import MeController
 from service.controllers.milestones import MilestoneController
 from service.controllers.organisations import ApiKeyController, OrganisationController
 from service.controllers.proposals import ProposalController
+from service.controllers.webhooks import WebhookController
 from service.controllers.workflow import WorkflowController
 from service.deps import provide_api_conn, provide_caller, provide_conn
+from service.dispatcher import Dispatcher
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
 from service.http import AllowHeaderMiddleware, StrictJsonRequest, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
+from service.logs import configure_logging, current_request_id
+from service.metrics import http_metrics
+from service.notify import Notifications
 from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
@@ -51,17 +58,23 @@ from service.portal import (
     template_config,
 )
 from service.ratelimit import AuthFailures, PerKeyLimit
+from service.rendering import render_pool
 from service.responses import JsonResponse
+from service.server import stop_with_serve
 from service.settings import Settings
 
 API_PREFIX = "/api/v1"
 log = logging.getLogger("jointip")
+access_log = logging.getLogger("jointip.access")
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Gives every request an id (the client's X-Request-ID when sane) for logs and 500 problems,
-    and every response ``X-Content-Type-Options: nosniff``.
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and problems,
+    writes the request's access line (``jointip.access``: method, path, status, duration), and gives
+    every response ``X-Content-Type-Options: nosniff``.
 
+    The id is in ``scope["state"]`` (``service.errors`` puts it into every problem+json) and in
+    ``service.logs.current_request_id`` while the request runs, so every log line it causes carries it.
     With CORS on, every response also says ``Vary: Origin``: the CORS headers depend on the request's
     origin, so a shared cache must not hand one origin's response to another (or to a same-origin page).
     """
@@ -79,9 +92,14 @@ class RequestIdMiddleware(ASGIMiddleware):
             else uuid.uuid4().hex
         )
         scope.setdefault("state", {})["request_id"] = rid
+        token = current_request_id.set(rid)
+        started = time.perf_counter()
+        status = 500  # unless a response starts
 
         async def send_with_id(message: Any) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", rid.encode()))
                 if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
@@ -91,7 +109,24 @@ class RequestIdMiddleware(ASGIMiddleware):
                     headers.append((b"vary", b"Origin"))
             await send(message)
 
-        await next_app(scope, receive, send_with_id)
+        try:
+            await next_app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                method = cast("HTTPScope", scope)["method"]
+                access_log.info(
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": method,
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    },
+                )
+            current_request_id.reset(token)
 
 
 def _lifespan(settings: Settings) -> Any:
@@ -105,6 +140,7 @@ def _lifespan(settings: Settings) -> Any:
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
         listener = asyncio.create_task(app.state.key_cache.listen(settings.database_url))
+        background = [asyncio.create_task(app.state.notifications.listen(settings.database_url))]
         try:
             if settings.migrate_on_start:
                 async with pool.acquire() as conn:
@@ -113,12 +149,17 @@ def _lifespan(settings: Settings) -> Any:
                 await idempotency.purge_expired(conn)
                 await kv_store.purge_expired(conn)
             app.state.pool = pool
-            yield
+            if settings.webhook_dispatcher:  # several workers each run one: SKIP LOCKED keeps them apart
+                dispatcher = Dispatcher(settings, app.state.notifications)
+                background.append(asyncio.create_task(dispatcher.run(settings.database_url)))
+            async with render_pool(settings.render_processes):  # shut down before the pool closes
+                yield
         finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-            await pool.close()
+            for task in (listener, *background):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await close_pool(pool)  # bounded: a lost database must not hold up a stop
 
     return lifespan
 
@@ -144,6 +185,7 @@ ALLOWED_REQUEST_HEADERS = [
     "If-None-Match",
     "Idempotency-Key",
     "X-Request-ID",
+    "Last-Event-ID",  # resuming the event stream
 ]
 
 
@@ -192,6 +234,8 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             ClauseController,
             MilestoneController,
             WorkflowController,
+            WebhookController,
+            FeedController,
         ],
         middleware=[
             ApiKeyMiddleware,
@@ -206,8 +250,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
         },
         security=[{"bearer": []}],
     )
-    # group_path: label requests by route template, not by id, so series stay bounded.
-    metrics = PrometheusConfig(app_name="jointip", prefix="jointip", group_path=True, exclude=["/metrics"])
+    metrics = http_metrics()
     secret = _secret(settings)
     secure = (settings.public_url or "").startswith("https://")
     state = State(
@@ -216,6 +259,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             "clock": clock,
             "secret": secret,
             "key_cache": KeyCache(),
+            "notifications": Notifications(),
             "auth_failures": AuthFailures(settings.auth_failures_per_minute),
         }
     )
@@ -262,5 +306,6 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
 def app_from_env() -> Litestar:
     """Entry point for server workers: settings are read from the environment here, once."""
     settings = Settings.from_env()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
+    stop_with_serve()  # a worker of a `jointip serve` killed with SIGKILL must not serve on alone
     return create_app(settings)

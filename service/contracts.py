@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -25,7 +25,9 @@ from db.contracts import ContractRow
 from db.engagements import EngagementRow
 from db.types import Connection
 from service.auth import Caller
+from service.metrics import render_timer
 from service.pagination import decode_seq_cursor
+from service.rendering import render
 from service.schemas.common import Page, shaped
 from service.schemas.contracts import (
     CitableClause,
@@ -81,19 +83,22 @@ async def _contract_input(conn: Connection, row: EngagementRow, revision: int, v
 class Rendered:
     document: bytes
     sha256: str
-    clauses: dict[str, str]
+    clauses_json: str  # the clause texts as stored (JSON text: megabytes for the largest proposal)
 
 
 def _render(data: ContractInput) -> Rendered:
+    """In a render process: the document, its hash and the clause texts, all the CPU work."""
     document = render_contract(data)
-    return Rendered(document, hashlib.sha256(document).hexdigest(), clause_texts(data))
+    clauses = json.dumps(clause_texts(data), ensure_ascii=False)
+    return Rendered(document, hashlib.sha256(document).hexdigest(), clauses)
 
 
 async def render_version(conn: Connection, row: EngagementRow, revision: int, version: int) -> Rendered:
     """Contract version ``version`` of the engagement, from proposal ``revision``, rendered off the
-    event loop (tens of ms of CPU)."""
+    event loop, in the render process pool (seconds of CPU for the largest proposal)."""
     data = await _contract_input(conn, row, revision, version)
-    return await asyncio.to_thread(_render, data)
+    with render_timer("contract"):
+        return await render(_render, data)
 
 
 # --- reads -------------------------------------------------------------------------------------
@@ -183,14 +188,16 @@ async def redline(conn: Connection, caller: Caller, from_id: UUID, to_id: UUID) 
     )
     assert old_document is not None
     assert new_document is not None
-    content = await asyncio.to_thread(
-        render_redline,
-        old_document,
-        new_document,
-        at=new.created_at,
-        old_clauses=await contracts.clauses(conn, old.id),
-        new_clauses=await contracts.clauses(conn, new.id),
-    )
+    old_clauses, new_clauses = await contracts.clauses(conn, old.id), await contracts.clauses(conn, new.id)
+    with render_timer("redline"):
+        content = await render(
+            render_redline,
+            old_document,
+            new_document,
+            at=new.created_at,
+            old_clauses=old_clauses,
+            new_clauses=new_clauses,
+        )
     return Download(content, hashlib.sha256(content).hexdigest(), redline_filename(old, new))
 
 

@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 
 from db.types import Connection
 from service.auth import Caller
+from service.idempotency import current_connection
 
 
 def provide_caller(request: Request[Caller, Any, Any]) -> Caller:
@@ -33,6 +34,12 @@ async def provide_api_conn(state: State, caller: CurrentCaller) -> AsyncGenerato
 
     It depends on ``caller`` (which it does not use) so that Litestar resolves the two one after
     the other: dependencies it can resolve side by side cost it a task group per request.
+    A request with an Idempotency-Key gets the connection whose transaction holds its claim
+    (``service.idempotency``), so the handler's writes and the stored response commit together.
     """
+    claimed = current_connection.get()
+    if claimed is not None:
+        yield claimed
+        return
     async with state.pool.acquire() as conn:
         yield conn

@@ -96,7 +96,7 @@ async def create_contract_version(effect: fx.CreateContractVersion, ctx: EffectC
         template_version=TEMPLATE_VERSION,
         sha256=rendered.sha256,
         document=rendered.document,
-        clauses_json=json.dumps(rendered.clauses, ensure_ascii=False),
+        clauses_json=rendered.clauses_json,
         created_by_org=ctx.party.organisation_id,
         created_by_key=ctx.party.key_id,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,12 +17,12 @@ from service.audit import append_event
 from service.auth import Caller
 from service.errors import PreconditionRequired
 from service.http import parse_if_match
-from service.pagination import decode_cursor, next_cursor
+from service.pagination import decode_cursor, next_cursor_in
 from service.responses import json_text
 from service.schemas.common import Page, shaped
-from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
+from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, ListOrder
 from service.snapshots import snapshot_of
-from service.tenancy import actor_for, parties_of, visible_engagement
+from service.tenancy import actor_for, parties_of, visible_engagement, visible_engagement_with_facts
 from workflows import (
     EngagementState,
     Funding,
@@ -40,6 +42,12 @@ from workflows import (
 def _view(caller: Caller, row: EngagementRow, facts: SnapshotFacts) -> Engagement:
     actions = available_actions(snapshot_of(row, facts), actor_for(caller, row))
     return shaped(row, Engagement, available_actions=actions)
+
+
+#: What the guards read about an engagement that was just created: no proposal, no milestones.
+NEW_ENGAGEMENT_FACTS = SnapshotFacts(
+    latest_revision=None, latest_submitted=False, milestone_count=0, milestone_states=()
+)
 
 
 async def view(conn: Connection, caller: Caller, row: EngagementRow) -> Engagement:
@@ -89,11 +97,11 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
     await append_event(conn, row.id, caller, "engagement_created", payload, head=None)  # its first event
-    return await view(conn, caller, row)
+    return _view(caller, row, NEW_ENGAGEMENT_FACTS)  # nothing to read back: it has no proposal yet
 
 
 async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) -> Engagement:
-    return await view(conn, caller, await visible_engagement(conn, caller, engagement_id))
+    return _view(caller, *await visible_engagement_with_facts(conn, caller, engagement_id))
 
 
 async def patch_engagement(
@@ -136,6 +144,26 @@ async def patch_engagement(
     return await view(conn, caller, updated)
 
 
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
+
+
+def timestamp_param(name: str, raw: str | None) -> datetime | None:
+    """An RFC 3339 date-time with its offset (``2026-11-30T12:00:00Z``, ``...+02:00``); anything
+    else (a date, no offset, an epoch number) is a 422 naming ``name``."""
+    if raw is None:
+        return None
+    refusal = RuleViolation.one(
+        name, "must be an RFC 3339 timestamp with a time zone offset, e.g. 2026-11-30T12:00:00Z"
+    )
+    text = raw.upper()  # RFC 3339 allows "t" and "z"
+    if not _RFC3339.fullmatch(text):
+        raise refusal
+    try:
+        return datetime.fromisoformat(text)  # a fraction finer than microseconds is cut, not rounded
+    except ValueError:  # month 13, February 30, hour 24
+        raise refusal from None
+
+
 async def list_engagements(
     conn: Connection,
     caller: Caller,
@@ -144,7 +172,12 @@ async def list_engagements(
     counterparty_id: UUID | None,
     limit: int,
     cursor: str | None,
+    order: ListOrder = "created_at",
+    updated_since: datetime | None = None,
 ) -> Page[Engagement]:
+    """A keyset page of the engagements the caller sees, in ``order``: ``created_at`` (oldest
+    first) or ``-updated_at`` (most recently changed first); ``updated_since`` (inclusive) must
+    carry a time zone. A cursor continues only the order it was issued for."""
     if caller.organisation_id is None:
         return Page(items=[], next_cursor=None)  # operators see no engagement content
     if state is not None and state not in EngagementState.__members__.values():
@@ -154,7 +187,9 @@ async def list_engagements(
         caller.organisation_id,
         state=state,
         counterparty_id=counterparty_id,
-        after=decode_cursor(cursor),
+        after=decode_cursor(cursor, order),
         limit=limit + 1,
+        order=order,
+        updated_since=updated_since,
     )
-    return Page(items=await views(conn, caller, rows[:limit]), next_cursor=next_cursor(rows, limit))
+    return Page(items=await views(conn, caller, rows[:limit]), next_cursor=next_cursor_in(rows, limit, order))

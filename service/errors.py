@@ -9,7 +9,7 @@ this module adds the shell's two errors and turns everything into a problem::
      +-- Gone (here)                      -> 410 (an expired download link)
      +-- TooManyRequests (here)           -> 429 with Retry-After (failed sign-ins)
     litestar HTTPException                -> its status (validation -> 422, bad JSON -> 400)
-    lost / refused database connection    -> 503 with Retry-After (the request may be retried)
+    lost / refused / busy database         -> 503 with Retry-After (``is_database_unavailable``)
     deadlock / serialization failure      -> 409 (nothing was committed; retry)
     any other Exception                   -> 500, logged with the request id, no internals
 """
@@ -166,16 +166,28 @@ def _http_problem(exc: HTTPException) -> Response[dict[str, Any]]:
     return problem(status, slug, detail, headers=headers or None)
 
 
-# The database went away (restart, failover, network): the change, if any, was not committed.
+# The database went away (restart, failover, network), is starting up or shutting down, has no
+# connection to spare, or a connection broke mid-protocol: the request may be retried. OSError
+# includes TimeoutError (asyncio's too), so pool and connect timeouts are here as well.
 _UNAVAILABLE = (
     OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.ConnectionDoesNotExistError,
-    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,  # ConnectionDoesNotExistError, ConnectionFailureError, ...
+    asyncpg.CannotConnectNowError,  # the server is starting, stopping or in recovery
+    asyncpg.InterfaceError,  # "connection is closed", "pool is closing", ...
+    asyncpg.InternalClientError,  # "cannot switch to state ...; another operation is in progress"
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    asyncpg.TooManyConnectionsError,
 )
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """A fault of the database connection, not of the request (also when wrapped in a group)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return bool(exc.exceptions) and all(is_database_unavailable(e) for e in exc.exceptions)
+    return isinstance(exc, _UNAVAILABLE)
+
+
 _RETRYABLE = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
@@ -201,7 +213,7 @@ def _problem_for(request: Request[Any, Any, Any], exc: Exception) -> Response[di
     if isinstance(exc, HTTPException) and exc.status_code < 500:
         return _http_problem(exc)
     rid = request_id(request)
-    if isinstance(exc, _UNAVAILABLE):
+    if is_database_unavailable(exc):
         log.warning(
             "database unavailable in %s %s (request %s): %r", request.method, request.url.path, rid, exc
         )

@@ -1,25 +1,43 @@
 """Idempotency-Key on every POST, in one middleware (after authentication, so keys are per API key).
 
 The same key with the same request replays the stored response; with another request it is a
-422; while the first is still running it is a 409. A request that fails with a 5xx (or raises)
-releases its key so the client may retry. Records live 24 hours.
+422; while the first is still running it is a 409. Records live 24 hours.
+
+**One transaction.** The claim, everything the handler writes and the stored response commit
+together: the middleware opens a transaction on the request's connection, the handler gets that
+connection (``current_connection``; its own ``conn.transaction()`` blocks become savepoints), and
+the response is sent only after the commit. So a crash at any moment (the server killed, the
+database lost) leaves either all three or none: a client that got no answer replays its key and
+gets the stored response, or the request runs for the first time (issue 13's crash rounds settle
+indeterminate writes this way). A 5xx rolls everything back. A second request with the key while
+the first runs finds its advisory lock taken: 409.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+from contextvars import ContextVar
 from typing import cast
 
 import msgspec
+from asyncpg.transaction import Transaction
 from litestar.enums import ScopeType
 from litestar.exceptions import ClientException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, ReceiveMessage, Scope, Send
+from litestar.utils.scope.state import ScopeState
 
 from db import idempotency
 from db.idempotency import IdempotencyRecord
+from db.types import Connection
 from service.auth import Caller
+from service.errors import is_database_unavailable
 from workflows import Conflict, RuleViolation
+
+#: The connection (inside the middleware's transaction) of a request with an Idempotency-Key;
+#: ``service.deps.provide_api_conn`` hands it to the handler instead of a connection of its own.
+current_connection: ContextVar[Connection | None] = ContextVar("idempotent_connection", default=None)
 
 HEADER = b"idempotency-key"
 _NOT_REPLAYED = {b"x-request-id", b"date"}
@@ -50,6 +68,12 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+async def _rollback(transaction: Transaction) -> None:
+    """Roll back; on a broken connection there is nothing to roll back (the server does it)."""
+    with contextlib.suppress(Exception):
+        await transaction.rollback()
+
+
 class IdempotencyMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
 
@@ -66,12 +90,62 @@ class IdempotencyMiddleware(ASGIMiddleware):
         fingerprint = hashlib.sha256(
             b"\0".join([http["method"].encode(), http["raw_path"], http.get("query_string", b""), body])
         ).digest()
-        pool = app.state.pool
-        async with pool.acquire() as conn:
-            existing = await idempotency.reserve(conn, owner, key, fingerprint)
+        async with app.state.pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            try:
+                messages = await self._first_run(
+                    conn, owner, key, fingerprint, body, scope, receive, send, next_app
+                )
+            except BaseException:
+                await _rollback(transaction)
+                raise
+            if messages is None:  # replayed, or refused before anything ran
+                await _rollback(transaction)
+                return
+            status, headers, chunks = messages
+            if status >= 500:
+                await _rollback(transaction)
+            else:
+                try:
+                    kept = [
+                        [k.decode("latin-1"), v.decode("latin-1")]
+                        for k, v in headers
+                        if k.lower() not in _NOT_REPLAYED
+                    ]
+                    body_bytes = b"".join(chunks)
+                    await idempotency.complete(
+                        conn, owner, key, status, body_bytes, msgspec.json.encode(kept).decode()
+                    )
+                    await transaction.commit()
+                except Exception as exc:
+                    await _rollback(transaction)
+                    if is_database_unavailable(exc) or status < 400:
+                        raise  # nothing (or, if the commit was cut off, perhaps everything) stored: 503
+                    # A refusal whose transaction could not be completed: nothing was written.
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": False})
+
+    async def _first_run(
+        self,
+        conn: Connection,
+        owner: str,
+        key: str,
+        fingerprint: bytes,
+        body: bytes,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        next_app: ASGIApp,
+    ) -> tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None:
+        """Claim the key and run the request inside the transaction; its response, not yet sent
+        (None when the key's stored response was sent instead)."""
+        if not await idempotency.lock(conn, owner, key):
+            raise Conflict("a request with this Idempotency-Key is still being processed; retry later")
+        existing = await idempotency.reserve(conn, owner, key, fingerprint)
         if existing is not None:
             await self._replay(existing, fingerprint, send)
-            return
+            return None
 
         delivered = False
 
@@ -93,26 +167,16 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-            await send(message)
 
+        token = current_connection.set(conn)
         try:
             await next_app(scope, replay_body, capture)
-        except BaseException:
-            async with pool.acquire() as conn:
-                await idempotency.release(conn, owner, key)
-            raise
-        async with pool.acquire() as conn:
-            if status >= 500:
-                await idempotency.release(conn, owner, key)
-            else:
-                kept = [
-                    [k.decode("latin-1"), v.decode("latin-1")]
-                    for k, v in headers
-                    if k.lower() not in _NOT_REPLAYED
-                ]
-                await idempotency.complete(
-                    conn, owner, key, status, b"".join(chunks), msgspec.json.encode(kept).decode()
-                )
+        finally:
+            current_connection.reset(token)
+            # Litestar marks the response started when the handler's reached ``capture``; nothing has
+            # gone to the client yet, so an error while committing must still get its problem answer.
+            ScopeState.from_scope(scope).response_started = False
+        return status, headers, chunks
 
     @staticmethod
     async def _replay(existing: IdempotencyRecord, fingerprint: bytes, send: Send) -> None:

@@ -339,6 +339,16 @@ TAGS = [
         "description": "Contract versions (DOCX), reviews, signatures, and the clauses comments cite.",
     },
     {"name": "delivery", "description": "Milestones, deliveries, payments and the IP results register."},
+    {
+        "name": "webhooks",
+        "description": "An organisation's webhook subscriptions (Standard Webhooks signatures) and "
+        "their undelivered messages; see docs/webhooks.md.",
+    },
+    {
+        "name": "events",
+        "description": "The caller's audit events across engagements: JSON pages and a Server-Sent "
+        "Events stream.",
+    },
     {"name": "health", "description": "Liveness, readiness and Prometheus metrics (no key needed)."},
 ]
 
@@ -363,8 +373,10 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
     """The non-null branch of a nullable schema, with what the wrapper says (bounds, description)."""
     if "oneOf" in schema:
         rest = [s for s in schema["oneOf"] if s.get("type") != "null"]
-        if len(rest) == 1:
-            return {**{k: v for k, v in schema.items() if k != "oneOf"}, **rest[0]}
+        if len(rest) == 1 and "$ref" in rest[0]:
+            return dict(rest[0])
+        if len(rest) == 1:  # what the parameter's declaration adds (format, maxLength) stays
+            return {**rest[0], **{k: v for k, v in schema.items() if k != "oneOf"}}
     return schema
 
 
@@ -544,6 +556,21 @@ def _downloads(doc: dict[str, Any]) -> None:
             op["description"] = "Counters and histograms per route template, in the Prometheus text format."
             op["tags"] = ["health"]
             ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
+        elif oid == "streamEvents":
+            ok["description"] = (
+                "A `text/event-stream` that does not end: first a message with only an `id` (the "
+                "position to resume from), then one message per audit event (`id:` its cursor, `data:` "
+                "a `FeedEvent` as JSON), and a `: keep-alive` comment when idle"
+            )
+            # OpenAPI 3.1 has no way to type the messages of a stream (3.2's `itemSchema`): the
+            # extension names the schema of each message's `data`.
+            ok["content"] = {
+                "text/event-stream": {
+                    "schema": {"type": "string"},
+                    "x-item-schema": {"$ref": "#/components/schemas/FeedEvent"},
+                }
+            }
+            ok["headers"]["Cache-Control"] = _header("no-cache")
         elif oid == "ready":
             op["responses"]["503"] = {
                 "description": "The database does not answer",
@@ -623,6 +650,15 @@ def _schemas(doc: dict[str, Any]) -> None:
         "properties": {"from_state": {"type": "string"}, "to_state": {"type": "string"}},
     }
     event["at"]["format"] = "date-time"
+    feed = schemas["FeedEvent"]["properties"]
+    feed["type"] = event["type"]
+    feed["payload"] = event["payload"]
+    feed["at"]["format"] = "date-time"
+    schemas["WebhookCreate"]["properties"]["events"]["items"] = {
+        "type": "string",
+        "enum": ["*", *EVENT_TYPES],
+    }
+    schemas["WebhookMessage"]["properties"]["event_type"] = {"type": "string", "enum": EVENT_TYPES}
     for name, example in SCHEMA_EXAMPLES.items():
         schemas[name]["examples"] = [example]
 

@@ -38,6 +38,10 @@ SCHEMA_EXAMPLES: dict[str, Any] = {
     },
     "ApiKeyCreate": {"name": "Rūta Jonaitė", "role": "admin"},
     "LinkCreate": {"expires_in_days": 7},
+    "WebhookCreate": {
+        "url": "https://hooks.fjordkode.example/jointip",
+        "events": ["contract_signed", "milestone_accepted"],
+    },
     "EngagementCreate": {
         "vendor_id": VENDOR_ID,
         "startup_id": STARTUP_ID,

@@ -60,6 +60,17 @@ async def visible_organisation(conn: Connection, caller: Caller, org_id: UUID) -
     return row
 
 
+async def list_organisations(
+    conn: Connection, caller: Caller, *, limit: int, cursor: str | None
+) -> Page[Organisation]:
+    """The organisations the caller may read one by one (``visible_organisation``), as pages."""
+    if not caller.is_operator and caller.organisation_id is None:
+        return Page(items=[], next_cursor=None)
+    member_of = None if caller.is_operator else caller.organisation_id
+    rows = await organisations.page(conn, member_of, after=decode_cursor(cursor), limit=limit + 1)
+    return Page(items=[shaped(r, Organisation) for r in rows[:limit]], next_cursor=next_cursor(rows, limit))
+
+
 async def get_organisation(conn: Connection, caller: Caller, org_id: UUID) -> Organisation:
     return shaped(await visible_organisation(conn, caller, org_id), Organisation)
 

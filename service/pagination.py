@@ -16,20 +16,34 @@ from workflows import RuleViolation
 MAX_LIMIT = 100
 
 
-def encode_cursor(created_at: datetime, row_id: UUID) -> str:
-    raw = msgspec.json.encode([created_at.isoformat(), str(row_id)])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+#: The default keyset: (created_at, id), ascending. Cursors of another order name it.
+CREATED = "created_at"
 
 
-def decode_cursor(cursor: str | None) -> tuple[datetime, UUID] | None:
+def encode_cursor(stamp: datetime, row_id: UUID, order: str = CREATED) -> str:
+    """The default order's cursor is ``[created_at, id]``; another order's adds its name, so a
+    cursor is never read in an order it was not issued for."""
+    key = [stamp.isoformat(), str(row_id)] + ([] if order == CREATED else [order])
+    return base64.urlsafe_b64encode(msgspec.json.encode(key)).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, order: str = CREATED) -> tuple[datetime, UUID] | None:
     if cursor is None:
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, row_id = msgspec.json.decode(raw, type=tuple[str, str])
-        return datetime.fromisoformat(stamp), UUID(row_id)
+        key = msgspec.json.decode(raw, type=list[str])
+        if len(key) not in (2, 3):
+            raise ValueError("a cursor has two or three parts")
+        stamp, row_id = datetime.fromisoformat(key[0]), UUID(key[1])
     except (binascii.Error, msgspec.DecodeError, ValueError, TypeError) as exc:
         raise RuleViolation.one("cursor", "not a cursor this service issued") from exc
+    issued_for = key[2] if len(key) == 3 else CREATED
+    if issued_for != order:
+        raise RuleViolation.one("cursor", f"was issued for sort={issued_for}, not sort={order}")
+    if stamp.utcoffset() is None:
+        raise RuleViolation.one("cursor", "not a cursor this service issued")
+    return stamp, row_id
 
 
 class Keyed(Protocol):
@@ -42,12 +56,27 @@ class Keyed(Protocol):
     def created_at(self) -> datetime: ...
 
 
+class Changed(Keyed, Protocol):
+    """A row that may also be listed in (updated_at, id) order."""
+
+    @property
+    def updated_at(self) -> datetime: ...
+
+
 def next_cursor(rows: Sequence[Keyed], limit: int) -> str | None:
     """Rows are fetched with limit + 1; a surplus row means there is a next page."""
     if len(rows) <= limit:
         return None
     last = rows[limit - 1]
     return encode_cursor(last.created_at, last.id)
+
+
+def next_cursor_in(rows: Sequence[Changed], limit: int, order: str) -> str | None:
+    """``next_cursor`` for ``order``: ``created_at`` or ``-updated_at``."""
+    if order == CREATED or len(rows) <= limit:
+        return next_cursor(rows, limit)
+    last = rows[limit - 1]
+    return encode_cursor(last.updated_at, last.id, order)
 
 
 _INT4_MAX = 2**31 - 1

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from uuid import UUID
 
@@ -10,7 +9,9 @@ from contract_templates import ResultsScheduleInput, render_results_schedule
 from db import contracts, milestones, organisations
 from db.types import Connection
 from service.auth import Caller
+from service.metrics import render_timer
 from service.milestones import settled_engagement
+from service.rendering import render
 from service.snapshots import load_register, party_info, reference, signed_terms
 from workflows import EngagementState, InvalidTransition, ResultEntry, model_of
 
@@ -51,5 +52,6 @@ async def results_schedule(
         # The schedule is dated by the engagement's last change, so the same register renders the same bytes.
         issued_on=row.updated_at.date(),
     )
-    document = await asyncio.to_thread(render_results_schedule, data)
+    with render_timer("results_schedule"):
+        document = await render(render_results_schedule, data)
     return document, f"{reference(row.id)} IP results schedule.docx"

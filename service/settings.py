@@ -39,6 +39,15 @@ class Settings:
     session_hours: int = 8
     rate_limit_per_minute: int = 600  # requests per API key; 0: no limit
     auth_failures_per_minute: int = 20  # failed authentications per client address; 0: no limit
+    render_processes: int = 1  # document render processes per server process; 0: a thread
+    # Webhooks (docs/webhooks.md): private, loopback and link-local targets only when allowed;
+    # each server process runs a dispatcher unless told not to (``jointip dispatch`` runs one alone).
+    webhook_allow_private: bool = False
+    webhook_dispatcher: bool = True
+    webhook_max_attempts: int = 16
+    webhook_retry_base_ms: int = 5000  # first retry after about this; doubles each time, with jitter
+    webhook_pause_after_claim_ms: int = 0  # tests only: widen the window between claim and send
+    event_stream_keepalive_seconds: int = 15
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +67,15 @@ class Settings:
             if not low <= value <= high:
                 errors.append(FieldError(name, f"must be between {low} and {high}"))
             return value
+
+        def flag(name: str, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if not raw:
+                return default
+            if raw not in ("0", "1", "true", "false"):
+                errors.append(FieldError(name, f"must be 1 or 0, got {raw!r}"))
+                return default
+            return raw in ("1", "true")
 
         log_level = env.get("JOINTIP_LOG_LEVEL", "INFO").strip().upper() or "INFO"
         if log_level not in LOG_LEVELS:
@@ -85,6 +103,13 @@ class Settings:
             session_hours=integer("JOINTIP_SESSION_HOURS", 8, 1, 24 * 30),
             rate_limit_per_minute=integer("JOINTIP_RATE_LIMIT_PER_MINUTE", 600, 0, 1_000_000),
             auth_failures_per_minute=integer("JOINTIP_AUTH_FAILURES_PER_MINUTE", 20, 0, 1_000_000),
+            render_processes=integer("JOINTIP_RENDER_PROCESSES", 1, 0, 64),
+            webhook_allow_private=flag("JOINTIP_WEBHOOK_ALLOW_PRIVATE", False),
+            webhook_dispatcher=flag("JOINTIP_WEBHOOK_DISPATCHER", True),
+            webhook_max_attempts=integer("JOINTIP_WEBHOOK_MAX_ATTEMPTS", 16, 1, 100),
+            webhook_retry_base_ms=integer("JOINTIP_WEBHOOK_RETRY_BASE_MS", 5000, 1, 3_600_000),
+            webhook_pause_after_claim_ms=integer("JOINTIP_TEST_PAUSE_AFTER_CLAIM_MS", 0, 0, 600_000),
+            event_stream_keepalive_seconds=integer("JOINTIP_EVENT_STREAM_KEEPALIVE_SECONDS", 15, 1, 3600),
         )
         if settings.secret_key is not None and len(settings.secret_key) < MIN_SECRET_LENGTH:
             errors.append(

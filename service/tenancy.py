@@ -15,7 +15,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from db import contracts, engagements
-from db.engagements import EngagementRow
+from db.engagements import EngagementRow, SnapshotFacts
 from db.types import Connection
 from service.auth import Caller
 from workflows import Actor, NotFound, Party
@@ -35,6 +35,18 @@ async def visible_engagement(
     if row is None:
         raise not_found(engagement_id)
     return row
+
+
+async def visible_engagement_with_facts(
+    conn: Connection, caller: Caller, engagement_id: UUID
+) -> tuple[EngagementRow, SnapshotFacts]:
+    """``visible_engagement`` and what its guards read, in one round trip: the plain read's path."""
+    found = None
+    if caller.organisation_id is not None:
+        found = await engagements.get_with_facts(conn, engagement_id, caller.organisation_id)
+    if found is None:
+        raise not_found(engagement_id)
+    return found
 
 
 def parties_of(row: EngagementRow, organisation_id: UUID | None) -> frozenset[Party]:

@@ -53,6 +53,7 @@ def settings(database_url: str) -> Settings:
         rate_limit_per_minute=100_000,
         auth_failures_per_minute=1_000,
         secret_key=TEST_SECRET,
+        webhook_dispatcher=False,  # webhook tests run their own dispatchers
     )
 
 

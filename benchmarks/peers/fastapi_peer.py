@@ -65,6 +65,13 @@ class EngagementParty(Base):
     party: Mapped[str] = mapped_column(Text, primary_key=True)
 
 
+class ActionOut(BaseModel):
+    action: str
+    enabled: bool
+    reason: str | None = None
+    requires: list[str] = []
+
+
 class EngagementOut(BaseModel):
     id: UUID
     vendor_id: UUID
@@ -78,7 +85,7 @@ class EngagementOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
-    available_actions: list[str]
+    available_actions: list[ActionOut]
 
 
 def _asyncpg_url(url: str) -> str:
@@ -143,7 +150,10 @@ async def get_engagement(
     return EngagementOut.model_validate(
         {
             **{c: getattr(row, c) for c in EngagementOut.model_fields if c != "available_actions"},
-            "available_actions": available_actions(snapshot, actor),
+            "available_actions": [
+                {"action": a.action, "enabled": a.enabled, "reason": a.reason, "requires": list(a.requires)}
+                for a in available_actions(snapshot, actor)
+            ],
         }
     )
 

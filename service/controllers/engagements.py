@@ -5,6 +5,7 @@ from uuid import UUID
 
 from litestar import Controller, get, patch, post
 from litestar.datastructures import State
+from litestar.openapi.spec.enums import OpenAPIFormat
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from service import contracts as contract_ops
@@ -16,7 +17,7 @@ from service.openapi import refuses
 from service.responses import JsonResponse
 from service.schemas.common import Page
 from service.schemas.contracts import ContractVersion, Signatures
-from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch
+from service.schemas.engagements import Engagement, EngagementCreate, EngagementPatch, ListOrder
 from service.tenancy import engagement_guard
 from workflows import ActionInput, EngagementState
 
@@ -55,11 +56,31 @@ class EngagementController(Controller):
             EngagementState | None, QueryParameter(name="state", description="only engagements in this state")
         ] = None,
         counterparty_id: FromQuery[UUID | None] = None,
+        updated_since: Annotated[
+            str | None,
+            QueryParameter(
+                description="only engagements changed at or after this instant: an RFC 3339 timestamp "
+                "with a time zone offset, e.g. `2026-11-30T12:00:00Z` (a response's `updated_at` works "
+                "as is); the bound is inclusive",
+                format=OpenAPIFormat.DATE_TIME,
+                max_length=64,
+            ),
+        ] = None,
+        sort: Annotated[
+            ListOrder,
+            QueryParameter(
+                description="`created_at`: oldest first (the default); `-updated_at`: most recently "
+                "changed first. Both break ties by id; a cursor continues the order it came from"
+            ),
+        ] = "created_at",
         *,
         page: Paging,  # after the filters, as the parameters are documented
     ) -> Page[Engagement]:
-        """Engagements the caller's organisation is a party to or reviews, newest first, a keyset page
-        at a time (`next_cursor`)."""
+        """Engagements the caller's organisation is a party to or reviews, a keyset page at a time
+        (`next_cursor`): by creation, oldest first, or with `sort=-updated_at` most recently changed
+        first. To catch up on changes, pass the newest `updated_at` seen as `updated_since` (an
+        engagement changed while a walk is under way moves ahead of the cursor; the next
+        `updated_since` call returns it)."""
         return await engagements.list_engagements(
             conn,
             caller,
@@ -67,6 +88,8 @@ class EngagementController(Controller):
             counterparty_id=counterparty_id,
             limit=page.limit,
             cursor=page.cursor,
+            order=sort,
+            updated_since=engagements.timestamp_param("updated_since", updated_since),
         )
 
     @get("/{engagement_id:uuid}", operation_id="getEngagement", summary="One engagement")

@@ -32,6 +32,12 @@ class OrganisationController(Controller):
             org = await ops.create_organisation(conn, caller, data)
         return Response(org, status_code=201, headers={"Location": f"/api/v1/organisations/{org.id}"})
 
+    @get("/", operation_id="listOrganisations", summary="List the organisations the caller can see")
+    async def list_organisations(self, conn: Conn, caller: CurrentCaller, page: Paging) -> Page[Organisation]:
+        """The operator sees every organisation; a member sees its own and those it shares an
+        engagement with (the same rule as reading one), oldest first."""
+        return await ops.list_organisations(conn, caller, limit=page.limit, cursor=page.cursor)
+
     @get("/{org_id:uuid}", operation_id="getOrganisation", summary="One organisation")
     async def read(self, conn: Conn, caller: CurrentCaller, org_id: FromPath[UUID]) -> Organisation:
         """For the operator, its members, and organisations it shares an engagement with; 404 otherwise."""

@@ -24,6 +24,8 @@ from workflows import (
 )
 
 Currency = Literal["EUR", "NOK"]
+#: The orders of ``GET /engagements`` (``?sort=``); ``db.engagements.ORDERS`` has the keyset of each.
+ListOrder = Literal["created_at", "-updated_at"]
 Title = Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
 Summary = Annotated[str, Meta(max_length=MAX_LONG_TEXT)]
 

@@ -181,3 +181,24 @@ async def test_workflow_description(api: EngagementApi) -> None:
         "roles": ["startup"],
     }
     assert len(body["actions"]) == 17
+
+
+async def test_engagement_ids_are_time_ordered(api: EngagementApi) -> None:
+    """UUID version 7 (migration 0015): a page of a list reads neighbouring index entries."""
+    from uuid import UUID
+
+    p = await api.parties()
+    first = UUID((await api.create_engagement(p))["id"])
+    second = UUID((await api.create_engagement(p))["id"])
+    assert (first.version, second.version) == (7, 7)
+    # The leading 48 bits are the creation time in milliseconds: never decreasing.
+    assert first.int >> 80 <= second.int >> 80
+
+
+async def test_the_created_engagement_reads_back_as_the_creation_answered(api: EngagementApi) -> None:
+    """Creation answers without reading the guards' facts back (a new engagement has none)."""
+    p = await api.parties()
+    created = await api.create_engagement(p)
+    r = await api.client.get(f"/api/v1/engagements/{created['id']}", headers=bearer(p.vendor.admin_key))
+    assert r.json() == created
+    assert any(a["action"] == "submit_proposal" for a in created["available_actions"])

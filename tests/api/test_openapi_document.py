@@ -13,6 +13,7 @@ from service.schemas.api_keys import ApiKeyCreate
 from service.schemas.engagements import EngagementCreate, EngagementPatch
 from service.schemas.links import LinkCreate
 from service.schemas.organisations import OrganisationCreate
+from service.schemas.webhooks import WebhookCreate
 from tests.api.snapshots import OPENAPI_SNAPSHOT
 from workflows import (
     MILESTONE_WORKFLOW,
@@ -152,6 +153,7 @@ INPUTS = {
     "DeliveryInput": DeliveryInput,
     "ActionInput": ActionInput,
     "MilestoneActionInput": MilestoneActionInput,
+    "WebhookCreate": WebhookCreate,
 }
 
 

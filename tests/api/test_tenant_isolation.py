@@ -152,3 +152,57 @@ async def test_parties_see_each_other_but_strangers_do_not(api: EngagementApi) -
         f"/api/v1/organisations/{p.startup.id}", headers=bearer(p.stranger.admin_key)
     )
     assert hidden.status_code == 404
+
+
+async def test_the_organisation_list_shows_what_reading_one_would(api: EngagementApi) -> None:
+    """A member lists its own organisation and its counterparties, never a stranger; the operator all."""
+    p = await api.parties()
+    await api.create_engagement(p)
+
+    async def listed(key: str, limit: int = 100) -> list[str]:
+        ids: list[str] = []
+        cursor: str | None = None
+        while True:
+            query = f"?limit={limit}" + (f"&cursor={cursor}" if cursor else "")
+            r = await api.client.get(f"/api/v1/organisations{query}", headers=bearer(key))
+            assert r.status_code == 200, r.text
+            ids += [o["id"] for o in r.json()["items"]]
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                return ids
+
+    parties = {p.vendor.id, p.startup.id, p.reviewer.id}
+    for party in (p.vendor, p.startup, p.reviewer):
+        assert set(await listed(party.admin_key)) == parties
+    assert await listed(p.stranger.admin_key) == [p.stranger.id]
+    everyone = await listed(OPERATOR_KEY, limit=2)  # walked two at a time: each exactly once
+    assert len(everyone) == len(set(everyone)) == 4
+    assert set(everyone) == parties | {p.stranger.id}
+
+
+async def test_every_webhook_route_is_404_for_another_organisation(
+    api: EngagementApi, db: asyncpg.Connection
+) -> None:
+    """A subscription (and its messages) belongs to one organisation: another one's admin gets the
+    404 a missing id gets, on every route that names one, and changes nothing."""
+    p = await api.parties()
+    hook_id = await db.fetchval(
+        """insert into webhook_subscriptions (organisation_id, url, events, secret)
+           values ($1, 'https://93.184.215.14/h', '{*}', 'whsec_AAAA') returning id::text""",
+        p.vendor.id,
+    )
+    await api.create_engagement(p)  # the vendor's subscription gets a message
+    message_id = await db.fetchval("select id::text from webhook_outbox")
+    assert message_id is not None
+    routes = engagement_routes(api.client, prefix="/api/v1/webhooks", params=("{webhook_id",))
+    assert len(routes) >= 5, routes  # read, delete, rotate, messages, requeue
+    before = await db.fetch("select * from webhook_subscriptions")
+    for method, path in routes:
+        url = path.replace("{webhook_id:uuid}", hook_id).replace("{message_id:uuid}", message_id)
+        r = await api.client.request(method, url, headers=bearer(p.stranger.admin_key))
+        assert r.status_code == 404, (method, url, r.status_code, r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert await db.fetch("select * from webhook_subscriptions") == before
+    assert await db.fetchval("select count(*) from webhook_outbox") == 1
+    listed = await api.client.get("/api/v1/webhooks", headers=bearer(p.stranger.admin_key))
+    assert listed.json()["items"] == []

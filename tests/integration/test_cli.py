@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import asyncpg
 
@@ -54,13 +55,21 @@ def test_help_lists_the_commands() -> None:
         assert command in result.stdout
 
 
-async def test_demo_walks_an_engagement_to_signed(database_url: str, db: asyncpg.Connection) -> None:
-    result = run_cli("demo", database_url=database_url)
+async def test_demo_walks_an_engagement_to_completed(
+    database_url: str, db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    result = run_cli("demo", database_url=database_url, JOINTIP_DATA_DIR=str(tmp_path))
     assert result.returncode == 0, result.stderr
-    assert "chain valid: True" in result.stdout
-    assert result.stdout.strip().endswith("is signed")
-    assert await db.fetchval("select state from engagements") == "signed"
+    assert "chain valid" in result.stdout
+    assert result.stdout.strip().endswith("is completed")
+    assert await db.fetchval("select state from engagements") == "completed"
     assert await db.fetchval("select count(*) from signatures") == 2
-    again = run_cli("demo", database_url=database_url)  # fresh registration codes: it runs again
+    assert await db.fetchval("select count(*) from contract_versions") == 2
+    assert await db.fetchval("select count(*) from milestones where state = 'paid'") == 3
+    assert await db.fetchval("select count(*) from results_register") == 3
+    for name in ("contract-v2.docx", "redline-v1-v2.docx", "results-schedule.docx"):
+        assert (tmp_path / "demo" / name).read_bytes().startswith(b"PK")
+    assert "VENDOR_KEY=jtp_" in (tmp_path / "demo.env").read_text()
+    again = run_cli("demo", database_url=database_url, JOINTIP_DATA_DIR=str(tmp_path))  # fresh codes
     assert again.returncode == 0, again.stderr
-    assert await db.fetchval("select count(*) from engagements where state = 'signed'") == 2
+    assert await db.fetchval("select count(*) from engagements where state = 'completed'") == 2

@@ -157,6 +157,13 @@ ROUTES: tuple[Route, ...] = (
         _payment,
     ),
     Route(
+        "createWebhook",
+        "POST",
+        lambda w: "/api/v1/webhooks",
+        lambda w: w.p.vendor.admin_key,
+        lambda w: {"url": "https://93.184.216.34/hooks/jointip", "events": ["*"]},  # a public address
+    ),
+    Route(
         "createContractLink",
         "POST",
         lambda w: f"/api/v1/contracts/{w.contract_id}/links",

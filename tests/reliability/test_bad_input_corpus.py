@@ -89,6 +89,8 @@ FORMATTED = frozenset(
         "checksum",
         "components.0.licence",
         "expires_in_days",
+        "url",
+        "events.0",
     }
 )
 READABLE = ("lithuanian", "norwegian", "astral", "combining", "xml_markup", "rtl_marks", "rtl_override")
@@ -172,6 +174,10 @@ async def _payment(w: World, r: httpx.Response) -> Any:
     return milestone["payments"][-1]
 
 
+async def _webhook(w: World, r: httpx.Response) -> Any:
+    return await _read(w, f"/api/v1/webhooks/{r.json()['id']}")
+
+
 async def _nothing_to_read(w: World, r: httpx.Response) -> Any:
     raise AssertionError(f"an integer field took a text: {r.text}")
 
@@ -227,6 +233,7 @@ FIELDS: dict[str, tuple[tuple[str, ...], ReadBack, Callable[[str], str]]] = {
     ),
     "fireMilestoneAction": (("reference",), _payment, str),
     "createContractLink": (("expires_in_days",), _nothing_to_read, str),
+    "createWebhook": (("url", "events.0"), _webhook, str),
 }
 
 

@@ -86,6 +86,7 @@ TEXT_FIELD = {
     "createDelivery": "notes",
     "fireMilestoneAction": "reference",
     "createContractLink": "expires_in_days",
+    "createWebhook": "url",
 }
 
 
