@@ -80,6 +80,11 @@ _WORD = re.compile(r"\w+|\s+|[^\w\s]", re.UNICODE)
 _PAIR_WORDS = 0.5  # share of words two paragraphs need in common to be shown as one changed paragraph
 _PAIR_TABLE = 0.3
 _PAIRING_BUDGET = 40_000  # cells of the pairing table; beyond it, pair in order (rare: huge rewrites)
+# Steps of word-level diffing one redline may spend (difflib costs up to len(a) * len(b) on
+# repetitive text: two 20,000-character paragraphs of a few words took 13 s). Past it, a changed
+# paragraph keeps its common beginning and end and shows the rest deleted and inserted whole, so
+# the redline of the largest contracts the API accepts stays well under a second.
+_WORD_DIFF_BUDGET = 250_000
 
 Status: TypeAlias = Literal["equal", "ins", "del"]
 
@@ -114,6 +119,7 @@ class _Ids:
     next: int
     author: str
     date: str
+    word_budget: int = _WORD_DIFF_BUDGET  # what is left of it in this redline
 
     def mark(self, tag: str) -> Any:
         element = _new(tag)
@@ -285,12 +291,20 @@ class _ParagraphWriter:
         self.run: Any = None  # the open run, with its rPr key and text node
         self.run_key: tuple[str | None, bytes] | None = None
         self.text_node: Any = None
+        # The open text node's words, joined once when it closes (appending to an lxml node's text
+        # word by word copies the whole text each time: quadratic in a long paragraph).
+        self.words: list[str] = []
 
-    def _close_run(self) -> None:
+    def _flush_text(self) -> None:
         if self.text_node is not None:
-            text = self.text_node.text or ""
+            text = "".join(self.words)
+            self.text_node.text = text
             if text != text.strip():
                 self.text_node.set(_XML_SPACE, "preserve")
+        self.words = []
+
+    def _close_run(self) -> None:
+        self._flush_text()
         self.run, self.run_key, self.text_node = None, None, None
 
     def _target(self, status: Status) -> Any:
@@ -334,8 +348,7 @@ class _ParagraphWriter:
                 self.run = self._new_run(target, token.rpr)
                 self.run_key = rpr_key
                 self.text_node = etree.SubElement(self.run, _DEL_TEXT if status == "del" else _T)
-                self.text_node.text = ""
-            self.text_node.text = (self.text_node.text or "") + token.text
+            self.words.append(token.text)
             return
         # a run child (tab, break, field ...): into the open run when the formatting is the same
         if self.run is None or self.run_key != rpr_key:
@@ -352,15 +365,42 @@ class _ParagraphWriter:
 
     def _close_run_text_only(self) -> None:
         """Later text must start a new w:t after a non-text child, in the same run."""
-        if self.text_node is not None:
-            text = self.text_node.text or ""
-            if text != text.strip():
-                self.text_node.set(_XML_SPACE, "preserve")
+        self._flush_text()
         self.text_node = None
 
     def finish(self) -> Any:
         self._close_run()
         return self.p
+
+
+_Opcode = tuple[str, int, int, int, int]
+
+
+def _word_opcodes(a: list[Any], b: list[Any], ids: _Ids) -> list[_Opcode]:
+    """difflib's opcodes from token keys ``a`` to ``b``, within the redline's word-diff budget."""
+    if len(a) * len(b) <= ids.word_budget:
+        ids.word_budget -= len(a) * len(b)
+        return list(SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a, end_b = end_a - 1, end_b - 1
+    ops: list[_Opcode] = [("equal", 0, start, 0, start)] if start else []
+    cost = (end_a - start) * (end_b - start)
+    if 0 < cost <= ids.word_budget:
+        ids.word_budget -= cost
+        middle = SequenceMatcher(None, a[start:end_a], b[start:end_b], autojunk=False)
+        ops += [
+            (op, i1 + start, i2 + start, j1 + start, j2 + start)
+            for op, i1, i2, j1, j2 in middle.get_opcodes()
+        ]
+    elif end_a > start or end_b > start:
+        ops.append(("replace", start, end_a, start, end_b))
+    if end_a < len(a):
+        ops.append(("equal", end_a, len(a), end_b, len(b)))
+    return ops
 
 
 def _changed_paragraph(old: Any, new: Any, ids: _Ids) -> Any:
@@ -374,8 +414,7 @@ def _changed_paragraph(old: Any, new: Any, ids: _Ids) -> Any:
     if ppr is not None:
         out.append(copy.deepcopy(ppr))
     writer = _ParagraphWriter(out, ids)
-    matcher = SequenceMatcher(None, [t.key for t in a], [t.key for t in b], autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _word_opcodes([t.key for t in a], [t.key for t in b], ids):
         if op == "equal":
             for token in b[j1:j2]:
                 writer.add(token, "equal")

@@ -44,7 +44,7 @@ from service.deps import provide_api_conn, provide_caller, provide_conn
 from service.dispatcher import Dispatcher
 from service.docs_ui import OpenApiJson, SwaggerUI
 from service.errors import exception_to_problem
-from service.http import AllowHeaderMiddleware, check_request
+from service.http import AllowHeaderMiddleware, StrictJsonRequest, check_request
 from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
 from service.logs import configure_logging, current_request_id
@@ -70,8 +70,9 @@ access_log = logging.getLogger("jointip.access")
 
 
 class RequestIdMiddleware(ASGIMiddleware):
-    """Gives every request an id (the client's X-Request-ID when sane) for logs and problems, and
-    writes the request's access line (``jointip.access``: method, path, status, duration).
+    """Gives every request an id (the client's X-Request-ID when sane) for logs and problems,
+    writes the request's access line (``jointip.access``: method, path, status, duration), and gives
+    every response ``X-Content-Type-Options: nosniff``.
 
     The id is in ``scope["state"]`` (``service.errors`` puts it into every problem+json) and in
     ``service.logs.current_request_id`` while the request runs, so every log line it causes carries it.
@@ -102,6 +103,9 @@ class RequestIdMiddleware(ASGIMiddleware):
                 status = message["status"]
                 headers = message.setdefault("headers", [])
                 headers.append((b"x-request-id", rid.encode()))
+                if not any(k.lower() == b"x-content-type-options" for k, _ in headers):
+                    # Downloads above all: a browser must not guess HTML or script in a DOCX or JSON body.
+                    headers.append((b"x-content-type-options", b"nosniff"))
                 if self.vary_origin and not any(k.lower() == b"vary" for k, _ in headers):
                     headers.append((b"vary", b"Origin"))
             await send(message)
@@ -243,6 +247,7 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
             IdempotencyMiddleware(),
         ],
         before_request=check_request,
+        request_class=StrictJsonRequest,
         dependencies={
             "caller": Provide(provide_caller, sync_to_thread=False),
             "conn": Provide(provide_api_conn),

@@ -38,8 +38,13 @@ class Caller:
             raise Forbidden("only the platform operator may do this")
 
 
-def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+def new_secret() -> tuple[str, str]:
+    """A new API key and its public prefix: ``jtp_<public id>_<secret>``, prefix ``jtp_<public id>``.
+
+    The public id is 8 random hex digits of its own, so the prefix a key listing shows names the
+    key without revealing any of its secret part (256 random bits)."""
+    prefix = f"{KEY_PREFIX}{secrets.token_hex(4)}"
+    return f"{prefix}_{secrets.token_urlsafe(32)}", prefix
 
 
 def hash_secret(secret: str) -> bytes:

@@ -200,6 +200,8 @@ def exception_to_problem(request: Request[Any, Any, Any], exc: Exception) -> Res
     """The single exception handler registered on the app; every problem carries the request id."""
     response = _problem_for(request, exc)
     response.content.setdefault("request_id", request_id(request))
+    # Also on answers no route's middleware wraps (a path that matches no route).
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
     return response
 
 

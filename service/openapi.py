@@ -32,7 +32,14 @@ from litestar.typing import FieldDefinition
 from contract_templates import MEDIA_TYPE as DOCX
 from service.audit import AUDIT_EVENT_TYPES
 from service.openapi_examples import ACTION_EXAMPLES, SCHEMA_EXAMPLES
-from workflows import MAX_MONEY, MILESTONE_WORKFLOW, WORKFLOW, ActionInput, MilestoneActionInput
+from workflows import (
+    MAX_MONEY,
+    MILESTONE_WORKFLOW,
+    RATE_PLACES,
+    WORKFLOW,
+    ActionInput,
+    MilestoneActionInput,
+)
 
 PROBLEM = "application/problem+json"
 API = "/api/v1"
@@ -66,7 +73,7 @@ DECIMALS: dict[str, tuple[int | None, float, float, str]] = {
     "revenue_share_pct": _PERCENT,
     "share": _PERCENT,  # an owner's share in the results register
     "liability_cap_multiple": (2, 0, 10, "A multiple of the total fee"),
-    "cofinancing_rate": (None, 0, 1, "A rate from 0 to 1"),
+    "cofinancing_rate": (RATE_PLACES, 0, 1, "A rate from 0 to 1"),
     "minimum": _MONEY,  # a funding call's grant bounds
     "maximum": _MONEY,
     "percent_per_week": (2, 0, 5, "Delay damages: a percentage of the milestone's fee per week of delay"),
@@ -249,7 +256,7 @@ def _action_body(name: str, base: dict[str, Any], requires: tuple[str, ...], act
     for field in requires:  # a required field is not null
         prop = schema["properties"][field]
         if "oneOf" in prop:
-            schema["properties"][field] = next(s for s in prop["oneOf"] if s.get("type") != "null")
+            schema["properties"][field] = _not_null(prop)
         elif isinstance(prop.get("type"), list):
             prop["type"] = [t for t in prop["type"] if t != "null"]
     if action in ACTION_EXAMPLES:
@@ -363,6 +370,7 @@ def _rename_generics(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """The non-null branch of a nullable schema, with what the wrapper says (bounds, description)."""
     if "oneOf" in schema:
         rest = [s for s in schema["oneOf"] if s.get("type") != "null"]
         if len(rest) == 1 and "$ref" in rest[0]:
@@ -571,7 +579,47 @@ def _downloads(doc: dict[str, Any]) -> None:
             }
 
 
+def _bounded_tuple_items(node: Any) -> None:
+    """A bounded variable-length tuple (``Annotated[tuple[X, ...], Meta(max_length=n)]``) reaches
+    Litestar as a union of ``X`` and the ``...``, which it writes as ``items: {oneOf: [X, {}]}``
+    (an array of anything): its items are ``X``."""
+    if isinstance(node, dict):
+        items = node.get("items")
+        if isinstance(items, dict) and isinstance(one_of := items.get("oneOf"), list) and {} in one_of:
+            kept = [o for o in one_of if o != {}]
+            if len(kept) == 1 and set(items) == {"oneOf"}:
+                node["items"] = kept[0]
+        for value in node.values():
+            _bounded_tuple_items(value)
+    elif isinstance(node, list):
+        for value in node:
+            _bounded_tuple_items(value)
+
+
+_CONSTRAINTS = ("maxLength", "minLength", "maxItems", "minItems", "pattern", "minimum", "maximum")
+
+
+def _nullable_constraints(node: Any) -> None:
+    """Litestar writes a bounded nullable value as ``{maxLength: n, oneOf: [string, null]}``: the
+    bound goes where it applies, onto the non-null branch."""
+    if isinstance(node, dict):
+        one_of = node.get("oneOf")
+        moved = [key for key in _CONSTRAINTS if key in node]
+        if moved and isinstance(one_of, list):
+            values = [o for o in one_of if o != {"type": "null"}]
+            if len(values) == 1 and "$ref" not in values[0]:
+                for key in moved:
+                    values[0][key] = node.pop(key)
+        for value in node.values():
+            _nullable_constraints(value)
+    elif isinstance(node, list):
+        for value in node:
+            _nullable_constraints(value)
+
+
 def _schemas(doc: dict[str, Any]) -> None:
+    _bounded_tuple_items(doc)
+    _nullable_constraints(doc)
     doc["components"]["responses"] = {
         f"Problem{status}": _problem_response(status) for status in STATUS_TEXT if status != 304
     }

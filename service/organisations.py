@@ -85,28 +85,28 @@ async def create_api_key(conn: Connection, caller: Caller, org_id: UUID, data: A
     await _require_key_admin(conn, caller, org_id)
     if errors := xml_illegal_fields(data):
         raise RuleViolation(errors)
-    secret = new_secret()
+    secret, prefix = new_secret()
     row = await api_keys.insert(
         conn,
         organisation_id=org_id,
         name=data.name,
         role=data.role,
         secret_hash=hash_secret(secret),
-        prefix=secret[:12],
+        prefix=prefix,
     )
     return shaped(row, ApiKeyCreated, key=secret)
 
 
 async def create_operator_key(conn: Connection, name: str) -> str:
     """For `jointip operator-key`: a stored operator key; the secret is returned once."""
-    secret = new_secret()
+    secret, prefix = new_secret()
     await api_keys.insert(
         conn,
         organisation_id=None,
         name=name,
         role="operator",
         secret_hash=hash_secret(secret),
-        prefix=secret[:12],
+        prefix=prefix,
     )
     return secret
 

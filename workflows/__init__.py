@@ -15,6 +15,7 @@ from workflows import (
     funding,
     inputs,
     licences,
+    limits,
     machines,
     milestones,
     organisations,
@@ -34,6 +35,7 @@ from workflows.errors import *  # noqa: F403
 from workflows.funding import *  # noqa: F403
 from workflows.inputs import *  # noqa: F403
 from workflows.licences import *  # noqa: F403
+from workflows.limits import *  # noqa: F403
 from workflows.machines import *  # noqa: F403
 from workflows.milestones import *  # noqa: F403
 from workflows.organisations import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ = sorted(
         *funding.__all__,
         *inputs.__all__,
         *licences.__all__,
+        *limits.__all__,
         *machines.__all__,
         *milestones.__all__,
         *organisations.__all__,

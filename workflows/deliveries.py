@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import msgspec
+from msgspec import Meta
 
 from workflows.errors import FieldError, Forbidden, InvalidTransition, RuleViolation
 from workflows.licences import LicenceTerm, is_copyleft, parse_licence_expression
+from workflows.limits import MAX_COMPONENTS, Digest, Identifier, Name, Text, Uri
 from workflows.milestones import MilestoneState
 from workflows.states import EngagementState, Party
 from workflows.terms import Advisory, OpenSourcePolicy
@@ -45,18 +48,18 @@ __all__ = [
 class ComponentInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One third-party or open-source component of a delivery."""
 
-    name: str
-    version: str
-    licence: str  # an SPDX licence expression: "MIT", "MIT OR Apache-2.0", ...
+    name: Name
+    version: Name
+    licence: Identifier  # an SPDX licence expression: "MIT", "MIT OR Apache-2.0", ...
 
 
 class DeliveryInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The body of ``POST .../milestones/{key}/deliveries``."""
 
-    artifact_uri: str
-    checksum: str  # algorithm-prefixed: "sha256:<64 hex>" or "sha512:<128 hex>", lowercase
-    notes: str | None = None
-    components: tuple[ComponentInput, ...] = ()
+    artifact_uri: Uri
+    checksum: Digest  # algorithm-prefixed: "sha256:<64 hex>" or "sha512:<128 hex>", lowercase
+    notes: Text | None = None
+    components: Annotated[tuple[ComponentInput, ...], Meta(max_length=MAX_COMPONENTS)] = ()
 
 
 class DeliveryCheck(msgspec.Struct, frozen=True, kw_only=True):
@@ -67,16 +70,16 @@ class DeliveryCheck(msgspec.Struct, frozen=True, kw_only=True):
 
 
 #: Limits that keep one delivery a reasonable row (and a reasonable page of a schedule).
-MAX_COMPONENTS = 5000
 MAX_URI_LENGTH = 2048
 MAX_NAME_LENGTH = 200
 
 _CHECKSUM = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 _HEX = re.compile(r"(sha256|sha512):([0-9a-fA-F]+)")
-#: URI schemes an artifact may live under; all but ``file`` need an authority (host or bucket).
-URI_SCHEMES = frozenset(
-    {"https", "http", "s3", "gs", "git", "git+https", "git+ssh", "ssh", "sftp", "oci", "file"}
-)
+#: URI schemes an artifact may live under (an allow-list): remote stores reached over an
+#: encrypted, authenticated transport, each naming a host or bucket. Never ``file`` (a path on
+#: whatever machine reads the record: ``file:///etc/passwd``), nor plain ``http``/``git``, nor
+#: ``javascript:``/``data:`` and the like, which a page or a document viewer might act on.
+URI_SCHEMES = frozenset({"https", "git+https", "git+ssh", "ssh", "sftp", "s3", "gs", "oci"})
 
 _ILLEGAL_IN_URI = re.compile(r"[\s<>\"{}|\\^`]")
 
@@ -114,12 +117,12 @@ def _uri_errors(uri: str) -> list[FieldError]:
     if not parts.scheme:
         return [FieldError("artifact_uri", f"must be an absolute URI with a scheme ({schemes})")]
     if parts.scheme.lower() not in URI_SCHEMES:
-        return [FieldError("artifact_uri", f"scheme {parts.scheme!r} is not supported; use one of {schemes}")]
-    if parts.scheme.lower() == "file":
-        if not parts.path.startswith("/"):
-            return [FieldError("artifact_uri", "a file URI must have an absolute path (file:///...)")]
-    elif not parts.netloc:
+        return [FieldError("artifact_uri", f"scheme {parts.scheme!r} is not allowed; use one of {schemes}")]
+    if not parts.hostname:
         return [FieldError("artifact_uri", f"a {parts.scheme} URI must name a host or bucket")]
+    if parts.password is not None:
+        # The record is shown to every party and kept for good: no credentials in it.
+        return [FieldError("artifact_uri", "must not carry a password")]
     return []
 
 

@@ -17,7 +17,8 @@ import msgspec
 from msgspec import Meta
 
 from workflows.errors import FieldError
-from workflows.terms import amount_errors
+from workflows.limits import RATE_PLACES
+from workflows.terms import amount_errors, decimal_places
 
 __all__ = [
     "DEFAULT_PROGRAMME_OPERATOR",
@@ -110,7 +111,7 @@ def funding_errors(
     """Every rule a funding being created or changed breaks, each naming its field.
 
     An exact grant amount of at least 0 within the call's bounds for the scheme, a rate from 0 to
-    1, and the vendor (established in Lithuania: ``vendor_country``, when known) as promoter.
+    1 with at most ``RATE_PLACES`` decimals, and the vendor (established in Lithuania: ``vendor_country``, when known) as promoter.
     """
     if funding is None:
         return []
@@ -119,8 +120,12 @@ def funding_errors(
         errors += _bounds_errors(funding, at)
     elif funding.grant_bounds is None:
         errors.append(FieldError(f"{at}.grant_bounds", "is required: the call's minimum and maximum grant"))
-    if not (funding.cofinancing_rate.is_finite() and 0 <= funding.cofinancing_rate <= 1):
+    rate = funding.cofinancing_rate
+    if not (rate.is_finite() and 0 <= rate <= 1):
         errors.append(FieldError(f"{at}.cofinancing_rate", "must be a number from 0 to 1"))
+    elif decimal_places(rate) > RATE_PLACES:
+        # Exact or refused: a rate is never rounded to fit.
+        errors.append(FieldError(f"{at}.cofinancing_rate", f"must have at most {RATE_PLACES} decimals"))
     if not funding.programme.strip():
         errors.append(FieldError(f"{at}.programme", "must not be blank"))
     if not funding.call_code.strip():

@@ -11,12 +11,25 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Literal, TypeAlias
+from typing import Annotated, Literal, TypeAlias
 
 import msgspec
+from msgspec import Meta
 
 from workflows.errors import FieldError, RuleViolation
 from workflows.licences import LicenceCategory, is_copyleft, licence_category, unknown_licence_message
+from workflows.limits import (
+    MAX_ASSETS,
+    MAX_FIELDS,
+    MAX_IDENTIFIER,
+    MAX_LICENCES,
+    MAX_MILESTONES,
+    MAX_NAME,
+    Identifier,
+    LongText,
+    Name,
+    Paragraph,
+)
 from workflows.text import xml_illegal_fields
 
 __all__ = [
@@ -42,6 +55,7 @@ __all__ = [
     "Shares",
     "VendorOwnsLicensed",
     "amount_errors",
+    "decimal_places",
     "forum_name",
     "ip_terms_errors",
     "terms_advisories",
@@ -63,15 +77,15 @@ MAX_MONEY = Decimal("999999999999.99")
 
 
 class Asset(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    title: str
-    description: str
+    title: Name
+    description: Paragraph
 
 
 class PartyBackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """A party's pre-existing assets and the licence it grants the other party for the project."""
 
-    assets: tuple[Asset, ...]
-    licence: str
+    assets: Annotated[tuple[Asset, ...], Meta(max_length=MAX_ASSETS)]
+    licence: Paragraph
 
 
 class BackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -80,7 +94,10 @@ class BackgroundIp(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
 
 
 class OpenSourcePolicy(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    allowed_licences: tuple[str, ...]
+    allowed_licences: Annotated[
+        tuple[Identifier, ...],
+        Meta(max_length=MAX_LICENCES, description=f"SPDX ids, each at most {MAX_IDENTIFIER} characters"),
+    ]
     copyleft_requires_approval: bool
 
 
@@ -88,9 +105,11 @@ class LicenceGrant(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     """What the start-up gets under ``vendor_owns_licensed``."""
 
     exclusive: bool
-    field: str
-    territory: str
-    term_years: int | None  # required but nullable: null means perpetual, never by omission
+    field: Paragraph
+    territory: Paragraph
+    term_years: (
+        Annotated[int, Meta(ge=1, le=100)] | None
+    )  # required but nullable: null means perpetual, never by omission
     sublicensable: bool
     purchase_option: bool
 
@@ -100,9 +119,14 @@ class Shares(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     startup: Decimal
 
 
+FieldNames: TypeAlias = Annotated[
+    tuple[Name, ...], Meta(max_length=MAX_FIELDS, description=f"Each at most {MAX_NAME} characters")
+]
+
+
 class FieldsByParty(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    vendor: tuple[str, ...]
-    startup: tuple[str, ...]
+    vendor: FieldNames
+    startup: FieldNames
 
 
 # Liquidated damages for late Milestones: a percentage of the late Milestone's Fee per started
@@ -120,8 +144,8 @@ class _IpTermsBase(msgspec.Struct, tag_field="model", frozen=True, forbid_unknow
 
     background_ip: BackgroundIp
     open_source_policy: OpenSourcePolicy
-    confidentiality_years: int
-    warranty_days: int
+    confidentiality_years: Annotated[int, Meta(ge=0, le=20)]
+    warranty_days: Annotated[int, Meta(ge=0, le=730)]
     liability_cap_multiple: Decimal
     source_code_escrow: bool
     governing_law: GoverningLaw
@@ -146,7 +170,7 @@ class Joint(_IpTermsBase, tag="joint", frozen=True, forbid_unknown_fields=True, 
     shares: Shares
     managing_party: PartyName
     third_party_licensing: Literal["consent", "notice"]
-    notice_days: int | None = None
+    notice_days: Annotated[int, Meta(ge=1, le=365)] | None = None
     revenue_share: Literal["pro_rata", "equal"]
 
 
@@ -160,25 +184,25 @@ class LeadExploiter(
     lead_party: PartyName
     revenue_share_pct: Decimal
     # How long the revenue share is paid, in years from the Acceptance of the last milestone.
-    revenue_share_years: int = 10
+    revenue_share_years: Annotated[int, Meta(ge=1, le=30)] = 10
 
 
 IpTerms: TypeAlias = ClientOwns | VendorOwnsLicensed | Joint | FieldSplit | LeadExploiter
 
 
 class MilestoneInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    key: str
-    title: str
-    description: str
+    key: Annotated[str, Meta(max_length=64)]
+    title: Name
+    description: Paragraph
     due_date: date
     fee: Decimal
-    acceptance_criteria: str
-    acceptance_days: int
+    acceptance_criteria: Paragraph
+    acceptance_days: Annotated[int, Meta(ge=1, le=365)]
 
 
 class ProposalInput(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    scope: str
-    milestones: tuple[MilestoneInput, ...]
+    scope: LongText
+    milestones: Annotated[tuple[MilestoneInput, ...], Meta(max_length=MAX_MILESTONES)]
     ip_terms: IpTerms
 
 
@@ -203,7 +227,7 @@ def total_fee(proposal: ProposalInput) -> Decimal:
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
 
 
-def _decimal_places(value: Decimal) -> int:
+def decimal_places(value: Decimal) -> int:
     """Significant decimal places: 1.50 has one. Exact, unlike quantize/normalize, for any size."""
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or exponent >= 0:
@@ -223,7 +247,7 @@ def _number(
     if too_low or value > high:
         bound = f"greater than {low}" if low_open else f"at least {low}"
         yield FieldError(field, f"must be {bound} and at most {high}")
-    if _decimal_places(value) > 2:
+    if decimal_places(value) > 2:
         yield FieldError(field, "must have at most 2 decimals")
 
 

@@ -8,14 +8,20 @@ from litestar.params import HeaderParameter, QueryParameter
 from litestar.response import ServerSentEvent
 
 from service import feed
-from service.controllers.params import Limit
+from service.controllers.params import MAX_CURSOR, Limit
 from service.deps import Conn, CurrentCaller
 from service.schemas.webhooks import FeedPage
 
-Since = Annotated[str | None, QueryParameter(description="a cursor from this feed: events after it")]
+Since = Annotated[
+    str | None, QueryParameter(description="a cursor from this feed: events after it", max_length=MAX_CURSOR)
+]
 LastEventId = Annotated[
     str | None,
-    HeaderParameter(name="Last-Event-ID", description="the `id` of the last event received: resume after it"),
+    HeaderParameter(
+        name="Last-Event-ID",
+        description="the `id` of the last event received: resume after it",
+        max_length=MAX_CURSOR,
+    ),
 ]
 
 

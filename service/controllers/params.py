@@ -7,7 +7,7 @@ from typing import Annotated, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
 from service.pagination import MAX_LIMIT
 from service.responses import JsonResponse
@@ -15,8 +15,10 @@ from service.responses import JsonResponse
 T = TypeVar("T")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match")]
-IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match")]
+#: Entity-tag headers: a list of quoted versions or SHA-256 digests; longer is no tag we issued.
+MAX_TAG_HEADER = 1024
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", max_length=MAX_TAG_HEADER)]
+IfNoneMatch = Annotated[str | None, HeaderParameter(name="If-None-Match", max_length=MAX_TAG_HEADER)]
 EngagementId = FromPath[UUID]
 
 
@@ -28,7 +30,12 @@ class PageRequest:
     cursor: str | None
 
 
-def provide_page(limit: Limit = 50, cursor: FromQuery[str | None] = None) -> PageRequest:
+#: An opaque cursor is a short encoding of a position; longer is none this service issued.
+MAX_CURSOR = 200
+Cursor = Annotated[str | None, QueryParameter(max_length=MAX_CURSOR)]
+
+
+def provide_page(limit: Limit = 50, cursor: Cursor = None) -> PageRequest:
     return PageRequest(limit=limit, cursor=cursor)
 
 

@@ -10,6 +10,15 @@ from msgspec import Meta
 from service.schemas.common import Input
 from service.schemas.organisations import Organisation
 
+KeyPrefix = Annotated[
+    str,
+    Meta(
+        description="The key's public id (`jtp_` and 8 hex digits), which the key begins with; none of "
+        "the secret. Keys made before public ids show only `jtp_`.",
+        examples=["jtp_3f9a0c1d"],
+    ),
+]
+
 
 class ApiKeyCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=200, description="the person who holds the key")]
@@ -21,7 +30,7 @@ class ApiKey(msgspec.Struct, kw_only=True):
     name: str
     role: Literal["admin", "member", "operator"]
     organisation_id: UUID | None
-    prefix: str
+    prefix: KeyPrefix
     created_at: datetime
     revoked_at: datetime | None
 
@@ -34,7 +43,7 @@ class ApiKeyCreated(msgspec.Struct, kw_only=True):
     name: str
     role: Literal["admin", "member"]
     organisation_id: UUID | None
-    prefix: str
+    prefix: KeyPrefix
     created_at: datetime
 
 

@@ -10,6 +10,8 @@ from msgspec import UNSET, Meta, UnsetType
 
 from service.schemas.common import Input
 from workflows import (
+    MAX_LONG_TEXT,
+    MAX_TITLE,
     Advisory,
     Availability,
     EngagementState,
@@ -24,8 +26,8 @@ from workflows import (
 Currency = Literal["EUR", "NOK"]
 #: The orders of ``GET /engagements`` (``?sort=``); ``db.engagements.ORDERS`` has the keyset of each.
 ListOrder = Literal["created_at", "-updated_at"]
-Title = Annotated[str, Meta(min_length=1, max_length=300)]
-Summary = Annotated[str, Meta(max_length=20_000)]
+Title = Annotated[str, Meta(min_length=1, max_length=MAX_TITLE)]
+Summary = Annotated[str, Meta(max_length=MAX_LONG_TEXT)]
 
 
 class EngagementCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import Meta
 
 from service.schemas.common import Input
+from workflows import MAX_CLUSTERS
 
 Kind = Literal["vendor", "startup", "legal"]
 Country = Annotated[str, Meta(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2", examples=["LT", "NO"])]
@@ -20,7 +21,10 @@ class OrganisationCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields
     registration_code: Annotated[str, Meta(min_length=1, max_length=40)]
     vat_code: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
     address: Annotated[str, Meta(max_length=1000)] | None = None
-    clusters: list[Annotated[str, Meta(min_length=1, max_length=100)]] = []
+    clusters: Annotated[
+        list[Annotated[str, Meta(min_length=1, max_length=100)]],
+        Meta(max_length=MAX_CLUSTERS, description="Cluster names, each 1-100 characters"),
+    ] = []
 
 
 class Organisation(msgspec.Struct, kw_only=True):

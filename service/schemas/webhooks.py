@@ -15,8 +15,12 @@ from service.schemas.events import EventActor
 class WebhookCreate(Input, frozen=True, kw_only=True, forbid_unknown_fields=True):
     url: Annotated[str, Meta(min_length=1, max_length=2048, description="http or https; a public address")]
     events: Annotated[
-        list[str],
-        Meta(min_length=1, max_length=100, description='audit event types to receive, or `["*"]` for all'),
+        list[Annotated[str, Meta(max_length=100)]],
+        Meta(
+            min_length=1,
+            max_length=100,
+            description='audit event types to receive, or `["*"]` for all; each at most 100 characters',
+        ),
     ]
 
 

@@ -69,7 +69,7 @@ def test_one_operation_per_workflow_action() -> None:
     accept = DOC["paths"]["/api/v1/engagements/{engagement_id}/actions/accept_proposal"]["post"]
     body = resolve(accept["requestBody"]["content"]["application/json"]["schema"])
     assert body["required"] == ["revision"]
-    assert body["properties"]["revision"] == {"type": "integer"}
+    assert body["properties"]["revision"] == {"type": "integer", "minimum": 1, "maximum": 2147483647}
 
 
 def walk(node: Any, name: str = "") -> list[tuple[str, dict[str, Any]]]:

@@ -47,6 +47,7 @@ class Seeded:
     vendor_key: str
     startup_key: str
     reviewer_key: str
+    vendor_member_key: str
     engagement_id: str
     contract_id: str
     vendor_org: str
@@ -94,6 +95,7 @@ async def seeded(live_url: str) -> Seeded:
             vendor_key=w.p.vendor.admin_key,
             startup_key=w.p.startup.admin_key,
             reviewer_key=w.p.reviewer.admin_key,
+            vendor_member_key=await api.create_key(w.p.vendor.id, "member", w.p.vendor.admin_key),
             engagement_id=w.eid,
             contract_id=contracts.json()["items"][-1]["id"],
             vendor_org=w.p.vendor.id,

@@ -272,3 +272,20 @@ def test_libreoffice_opens_the_redline_and_converts_it_to_pdf(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert pdf.exists(), result.stdout + result.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_long_paragraphs_past_the_word_diff_budget_still_round_trip() -> None:
+    """Two scopes of 20,000 characters from a few repeated words (difflib's worst case) that differ in
+    the middle: past the budget the common beginning and end stay, the rest is deleted and inserted
+    whole, and accepting or rejecting every change still gives b or a."""
+    words = ("žodis", "ąčęėįšųū", "æøå", "payment", "module")
+    first = " ".join(words[i % 5] for i in range(3000))
+    second = " ".join(words[(i * 7) % 5] for i in range(3000))
+    contracts = []
+    for scope in (f"Begin. {first} End.", f"Begin. {second} End."):
+        data = f.contract(f.terms("joint"), milestone_count=2, title="Fjordpay MVP")
+        data = replace(data, proposal=replace(data.proposal, scope=scope))
+        contracts.append(render_contract(data))
+    old, new = contracts
+    redline = render_redline(old, new, at=AT)
+    _assert_round_trip(old, new, redline)

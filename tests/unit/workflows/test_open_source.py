@@ -157,12 +157,11 @@ def test_bad_checksums_are_refused(checksum: str, hint: str) -> None:
     "uri",
     [
         "https://artifacts.example.lt/a.tar.gz",
-        "http://10.0.0.5:8080/build/1.zip",
+        "https://10.0.0.5:8443/build/1.zip",
         "s3://fjordpay-builds/m1/build-42.tar.gz",
-        "git://git.example.no/fjordpay.git",
+        "git+https://git.example.no/fjordpay.git",
         "git+ssh://git@github.com/fjordpay/app.git#v1.0.0",
         "oci://registry.example.lt/fjordpay/api:1.0.0",
-        "file:///srv/artifacts/build-42.tar.gz",
     ],
 )
 def test_absolute_uris_pass(uri: str) -> None:
@@ -182,6 +181,12 @@ def test_absolute_uris_pass(uri: str) -> None:
         "file:relative/path",
         "javascript:alert(1)",
         "ftp://example.com/a.zip",
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "http://artifacts.example.lt/a.tar.gz",
+        "git://git.example.no/fjordpay.git",
+        "data:text/plain,hello",
+        "https://user:secret@artifacts.example.lt/a.tar.gz",
         "https://example.com/a b.zip",
         "https://[::1/a.zip",
         "https://example.com/" + "a" * 2100,
