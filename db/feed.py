@@ -9,28 +9,21 @@ taken in one order and committed in another).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
+from db.audit import AuditRow
 from db.rows import JsonColumns, typed_all
 from db.types import Connection
 
 
-class FeedRow(msgspec.Struct, frozen=True, kw_only=True):
+class FeedRow(AuditRow, frozen=True, kw_only=True):
+    """An audit event with its place in the feed."""
+
     txid: int
     stream_id: int
-    engagement_id: UUID
-    seq: int
-    actor_org_id: UUID | None
-    actor_key_id: UUID | None
-    at: datetime
-    type: str
-    payload: dict[str, Any]
-    prev_hash: str
-    hash: str
 
 
 _JSON: JsonColumns = {"payload": msgspec.json.Decoder(dict[str, Any])}
