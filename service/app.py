@@ -49,7 +49,7 @@ from service.idempotency import IdempotencyMiddleware
 from service.key_cache import KeyCache
 from service.logs import configure_logging, current_request_id
 from service.metrics import http_metrics
-from service.notify import Notifications
+from service.notify import KEYS, Notifications
 from service.openapi import DecimalSchemaPlugin
 from service.portal import (
     PortalHeadersMiddleware,
@@ -140,7 +140,6 @@ def _lifespan(settings: Settings) -> Any:
         pool = await create_pool(
             settings.database_url, min_size=settings.pool_min_size, max_size=settings.pool_max_size
         )
-        listener = asyncio.create_task(app.state.key_cache.listen(settings.database_url))
         background = [asyncio.create_task(app.state.notifications.listen(settings.database_url))]
         try:
             if settings.migrate_on_start:
@@ -159,7 +158,7 @@ def _lifespan(settings: Settings) -> Any:
                 gc.freeze()
                 yield
         finally:
-            for task in (listener, *background):
+            for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -256,14 +255,16 @@ def create_app(settings: Settings, clock: Clock = system_clock) -> Litestar:
     )
     metrics = http_metrics()
     secret = _secret(settings)
+    key_cache, notifications = KeyCache(), Notifications()
+    notifications.attach(KEYS, key_cache)  # one listening connection serves the cache and the streams
     secure = (settings.public_url or "").startswith("https://")
     state = State(
         {
             "settings": settings,
             "clock": clock,
             "secret": secret,
-            "key_cache": KeyCache(),
-            "notifications": Notifications(),
+            "key_cache": key_cache,
+            "notifications": notifications,
             "auth_failures": AuthFailures(settings.auth_failures_per_minute),
         }
     )

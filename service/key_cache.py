@@ -1,25 +1,18 @@
 """Authenticated keys cached per process, trusted only while revocations are sure to arrive.
 
-A revocation fires ``NOTIFY jointip_api_keys`` (a trigger on ``api_keys``); every process LISTENs
-on its own connection and forgets every cached key when one arrives. While that connection is
-down, nothing is served from the cache (and the cache is emptied), so a revoked key is refused
-as soon as its notification is delivered: milliseconds, not a time-to-live. A generation counter
+A revocation fires ``NOTIFY jointip_api_keys`` (a trigger on ``api_keys``); every process hears it
+on its one listening connection (``service.notify``) and forgets every cached key when one
+arrives. While that connection is down, nothing is served from the cache (and the cache is
+emptied), so a revoked key is refused as soon as its notification is delivered: milliseconds, not
+a time-to-live. A generation counter
 keeps a lookup that raced a revocation from putting a stale entry back.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from typing import Any
 
-import asyncpg
-
 from service.auth import Caller
-
-CHANNEL = "jointip_api_keys"
-log = logging.getLogger("jointip.keys")
 
 
 class KeyCache:
@@ -44,27 +37,12 @@ class KeyCache:
         self.generation += 1
         self._entries.clear()
 
-    async def listen(self, dsn: str) -> None:
-        """Keep a LISTEN connection open (reconnecting with backoff) until cancelled."""
-        delay = 0.5
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(dsn)
-                closed = asyncio.Event()
-                conn.add_termination_listener(lambda _, closed=closed: closed.set())
-                await conn.add_listener(CHANNEL, self.forget_all)
-                self.forget_all()  # anything cached before this connection may have missed a revocation
-                self.listening = True
-                delay = 0.5
-                await closed.wait()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("key revocation listener unavailable (%s); not caching keys", exc)
-            finally:
-                self.listening = False
-                self.forget_all()
-                if conn is not None:
-                    with contextlib.suppress(Exception):
-                        await conn.close(timeout=1)
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
+    def notified(self) -> None:
+        """A key was revoked somewhere: forget every cached key."""
+        self.forget_all()
+
+    def connection_changed(self, up: bool) -> None:
+        """Serve from the cache only while revocations are sure to arrive (``service.notify``'s
+        connection is up); anything cached before it came up may have missed one."""
+        self.forget_all()
+        self.listening = up

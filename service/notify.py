@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -19,16 +19,36 @@ import asyncpg
 EVENTS = "jointip_events"
 #: Webhook messages were written to the outbox or re-queued (`db.audit.insert`, `db.webhooks.requeue`).
 OUTBOX = "jointip_outbox"
+#: An API key was revoked (a trigger on `api_keys`, migration 0010); `service.key_cache` listens.
+KEYS = "jointip_api_keys"
 
 log = logging.getLogger("jointip.notify")
 
 
+class Listener(Protocol):
+    """Told of every notification on its channel, and of the connection going up or down."""
+
+    def notified(self) -> None: ...
+
+    def connection_changed(self, up: bool) -> None: ...
+
+
 class Notifications:
-    def __init__(self, channels: tuple[str, ...] = (EVENTS, OUTBOX)) -> None:
+    def __init__(self, channels: tuple[str, ...] = (EVENTS, OUTBOX, KEYS)) -> None:
         self.channels = channels
         # channel -> key (None: every notification) -> the events to set
         self._waiters: dict[str, dict[str | None, set[asyncio.Event]]] = {c: {} for c in channels}
+        self._listeners: dict[str, list[Listener]] = {c: [] for c in channels}
         self.connected = asyncio.Event()
+
+    def attach(self, channel: str, listener: Listener) -> None:
+        """Call ``listener`` on every notification on ``channel`` and when the connection changes."""
+        self._listeners[channel].append(listener)
+
+    def _connection_changed(self, up: bool) -> None:
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.connection_changed(up)
 
     @contextlib.contextmanager
     def subscribe(self, channel: str, key: str | None = None) -> Iterator[asyncio.Event]:
@@ -51,6 +71,8 @@ class Notifications:
                 wake.set()
 
     def _on_notify(self, _conn: Any, _pid: int, channel: str, payload: object) -> None:
+        for listener in self._listeners[channel]:
+            listener.notified()
         self._wake(channel, str(payload).split(",") if payload else None)
 
     async def listen(self, dsn: str) -> None:
@@ -65,6 +87,7 @@ class Notifications:
                 for channel in self.channels:
                     await conn.add_listener(channel, self._on_notify)
                 self.connected.set()
+                self._connection_changed(True)
                 for channel in self.channels:  # anything may have happened while we were not listening
                     self._wake(channel)
                 delay = 0.5
@@ -73,6 +96,7 @@ class Notifications:
                 log.warning("notification listener unavailable (%s); falling back to polling", exc)
             finally:
                 self.connected.clear()
+                self._connection_changed(False)
                 if conn is not None:
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=1)

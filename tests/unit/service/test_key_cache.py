@@ -42,3 +42,18 @@ def test_the_cache_stays_bounded() -> None:
     for i in range(5):
         cache.put(bytes([i]), CALLER, cache.generation)
     assert sum(cache.get(bytes([i])) is not None for i in range(5)) <= 2
+
+
+def test_the_shared_listening_connection_drives_the_cache() -> None:
+    """``service.notify`` tells the cache when its connection comes and goes and when a key is revoked."""
+    cache = KeyCache()
+    cache.connection_changed(True)
+    cache.put(b"h", CALLER, cache.generation)
+    assert cache.get(b"h") is CALLER
+    cache.notified()  # a revocation anywhere
+    assert cache.get(b"h") is None
+    cache.put(b"h", CALLER, cache.generation)
+    cache.connection_changed(False)  # revocations could be missed from now on
+    assert cache.get(b"h") is None
+    cache.put(b"h", CALLER, cache.generation)
+    assert cache.get(b"h") is None
