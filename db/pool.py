@@ -52,6 +52,9 @@ class JointipPool(asyncpg.Pool):
             await super().release(connection, timeout=timeout)
         except (Exception, asyncio.CancelledError) as exc:  # the holder has terminated the connection
             log.warning("dropped a pool connection that could not be released: %r", exc)
+            task = asyncio.current_task()
+            if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
+                raise  # our task is being cancelled: swallowing that would keep it running for ever
 
 
 async def create_pool(dsn: str, *, min_size: int, max_size: int) -> asyncpg.Pool:

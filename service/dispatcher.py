@@ -153,8 +153,11 @@ class Dispatcher:
                 wait = POLL_SECONDS
                 if due is not None:
                     wait = min(max((due - datetime.now(UTC)).total_seconds(), 0.05), POLL_SECONDS)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+                # arrives as the wake-up does, and the worker would never stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await wake.wait()
 
     async def deliver_one(self, pool: asyncpg.Pool, client: httpx.AsyncClient) -> bool:
         """Claim, send and settle one due message; False when none was due."""

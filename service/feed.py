@@ -142,7 +142,10 @@ async def stream(
                     if len(rows) < BATCH:
                         break
                 try:
-                    await asyncio.wait_for(wake.wait(), RECHECK if held else keepalive)
+                    async with asyncio.timeout(
+                        RECHECK if held else keepalive
+                    ):  # not wait_for: see dispatcher
+                        await wake.wait()
                 except TimeoutError:
                     if not held:
                         if not await _still_valid(pool, caller):
