@@ -6,6 +6,7 @@ ratio compares the application, not two server stacks.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -17,9 +18,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import psutil
 
+from db import embedded_postgres, migrate
 from service.server import uvicorn_options
 
 BOOTSTRAP_KEY = "benchmark-operator-key-0123456789"
@@ -74,11 +77,9 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-@contextmanager
-def jointip(database_url: str, workers: int, logs: Path) -> Iterator[Server]:
-    """``jointip serve`` on an existing database with ``workers`` worker processes."""
-    port = free_port()
-    env = {
+def server_env(database_url: str) -> dict[str, str]:
+    """The environment every benchmarked ``jointip serve`` runs with."""
+    return {
         **os.environ,
         "DATABASE_URL": database_url,
         "JOINTIP_BOOTSTRAP_KEY": BOOTSTRAP_KEY,
@@ -87,6 +88,34 @@ def jointip(database_url: str, workers: int, logs: Path) -> Iterator[Server]:
         # The limiter still runs on every request, but no benchmark load may reach its limit.
         "JOINTIP_RATE_LIMIT_PER_MINUTE": "1000000",
     }
+
+
+@contextmanager
+def migrated_database(directory: Path) -> Iterator[str]:
+    """An embedded PostgreSQL in ``directory`` with jointip's migrations applied; yields its URL."""
+    with embedded_postgres(directory) as url:
+
+        async def prepare() -> None:
+            conn = await asyncpg.connect(url)
+            try:
+                await migrate(conn)
+            finally:
+                await conn.close()
+
+        asyncio.run(prepare())
+        yield url
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until ``/ready`` answers 200 (or the process exits)."""
+    _wait(base, "/ready", process, log)
+
+
+@contextmanager
+def jointip(database_url: str, workers: int, logs: Path) -> Iterator[Server]:
+    """``jointip serve`` on an existing database with ``workers`` worker processes."""
+    port = free_port()
+    env = server_env(database_url)
     log = logs / f"jointip-{workers}w-{port}.log"
     with log.open("ab") as out:
         process = subprocess.Popen(
@@ -129,4 +158,14 @@ def asgi_app(
         _stop(process)
 
 
-__all__ = ["BOOTSTRAP_KEY", "Server", "asgi_app", "free_port", "jointip", "uvicorn_options"]
+__all__ = [
+    "BOOTSTRAP_KEY",
+    "Server",
+    "asgi_app",
+    "free_port",
+    "jointip",
+    "migrated_database",
+    "server_env",
+    "uvicorn_options",
+    "wait_ready",
+]

@@ -29,23 +29,13 @@ import httpx
 import uvloop
 
 from benchmarks import seed
-from benchmarks.processes import BOOTSTRAP_KEY, free_port, jointip
-from db import embedded_postgres, engagements, migrate
+from benchmarks.processes import BOOTSTRAP_KEY, free_port, jointip, migrated_database, server_env, wait_ready
+from db import engagements
 
 
 @contextmanager
 def _database() -> Iterator[tuple[str, Path]]:
-    with tempfile.TemporaryDirectory(prefix="jointip-profile-") as tmp, ExitStack() as stack:
-        url = stack.enter_context(embedded_postgres(Path(tmp)))
-
-        async def prepare() -> None:
-            conn = await asyncpg.connect(url)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
-
-        asyncio.run(prepare())
+    with tempfile.TemporaryDirectory(prefix="jointip-profile-") as tmp, migrated_database(Path(tmp)) as url:
         yield url, Path(tmp)
 
 
@@ -53,24 +43,11 @@ def _database() -> Iterator[tuple[str, Path]]:
 def _profiled_server(url: str, out: Path) -> Iterator[str]:
     """``jointip serve`` (one worker) under cProfile; the profile is written when it stops."""
     port = free_port()
-    env = {
-        "DATABASE_URL": url,
-        "JOINTIP_BOOTSTRAP_KEY": BOOTSTRAP_KEY,
-        "JOINTIP_LOG_LEVEL": "WARNING",
-        "JOINTIP_POOL_MAX_SIZE": "20",
-        "JOINTIP_RATE_LIMIT_PER_MINUTE": "1000000",
-    }
     command = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "service.cli", "serve"]
-    process = subprocess.Popen([*command, "--port", str(port), "--workers", "1"], env={**os.environ, **env})
+    process = subprocess.Popen([*command, "--port", str(port), "--workers", "1"], env=server_env(url))
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(base + "/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+        wait_ready(base, process, Path(os.devnull))
         yield base
     finally:
         process.send_signal(signal.SIGINT)

@@ -25,9 +25,8 @@ import httpx
 
 from benchmarks import docx_reference, seed
 from benchmarks.load import Connection, LoadResult, drive, get_load, percentiles, wrk_available
-from benchmarks.processes import Server, asgi_app, jointip
+from benchmarks.processes import Server, asgi_app, jointip, migrated_database
 from contract_templates.samples import sample_contract
-from db import embedded_postgres, migrate
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "latest.json"
@@ -399,18 +398,7 @@ def run(quick: bool, only: list[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="jointip-bench-") as tmp, ExitStack() as stack:
         logs = Path(tmp) / "logs"
         logs.mkdir()
-        database_url = stack.enter_context(embedded_postgres(Path(tmp)))
-
-        async def prepare() -> None:
-            import asyncpg
-
-            conn = await asyncpg.connect(database_url)
-            try:
-                await migrate(conn)
-            finally:
-                await conn.close()
-
-        asyncio.run(prepare())
+        database_url = stack.enter_context(migrated_database(Path(tmp)))
         run = Run(quick, database_url, logs, stack)
         steps = [
             run.get_vs_plaintext,

@@ -110,7 +110,7 @@ class CreateMilestones(Effect, frozen=True, kw_only=True, tag="create_milestones
 
 
 class FinaliseResultsRegister(Effect, frozen=True, kw_only=True, tag="finalise_results_register"):
-    pass
+    """On completion: the results register is final (the effect carries nothing; its handler writes it)."""
 
 
 class RecordUnvestedResults(Effect, frozen=True, kw_only=True, tag="record_unvested_results"):
@@ -122,7 +122,7 @@ class RememberDisputedFrom(Effect, frozen=True, kw_only=True, tag="remember_disp
 
 
 class ClearDisputedFrom(Effect, frozen=True, kw_only=True, tag="clear_disputed_from"):
-    pass
+    """On resolving a dispute: forget the state the engagement was disputed from."""
 
 
 # --- milestone workflow ---------------------------------------------------------------------------
