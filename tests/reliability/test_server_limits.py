@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import socket
 import statistics
 import time
@@ -66,6 +68,8 @@ def _text(length: int) -> str:
 HEALTH_P99_MS = 50.0
 #: Concurrent /health probes: enough samples that the p99 is not just the slowest one.
 PROBERS = 4
+#: The largest contracts generated in turn: a window of renders long enough for a p99.
+RENDERS = 12
 
 
 def largest_proposal() -> dict[str, Any]:
@@ -112,16 +116,27 @@ async def http(served: Served) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
-    http: httpx.AsyncClient,
-) -> None:
-    api = EngagementApi(http)  # type: ignore[arg-type]  # the same calls over a real socket
-    p = await api.parties()
+async def _accepted_largest(api: EngagementApi, p: Any) -> str:
+    """An engagement whose accepted proposal is the largest the API takes: ready to generate."""
     e = await api.create_engagement(p, title=_text(LARGEST_TITLE), summary=_text(LARGEST_SUMMARY))
     await api.propose(e["id"], p.vendor.admin_key, largest_proposal())
     assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
     r = await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
     assert r.status_code == 200, r.text
+    return str(e["id"])
+
+
+async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
+    http: httpx.AsyncClient,
+    served: Served,
+) -> None:
+    api = EngagementApi(http)  # type: ignore[arg-type]  # the same calls over a real socket
+    p = await api.parties()
+    # One largest generate takes 30-100 ms on a 2-core machine: too short a window to judge a p99
+    # by (CI once saw 32 probes in 0.08 s). So several are generated one after another, and the
+    # event loop has to stay free for a window several renders long. (Generated all at once on 2
+    # cores they would measure CPU starvation by the render processes, not the loop.)
+    engagements = await asyncio.gather(*(_accepted_largest(api, p) for _ in range(RENDERS)))
 
     probes: list[tuple[float, float]] = []  # (sent at, milliseconds)
     rendering = True
@@ -134,28 +149,50 @@ async def test_health_p99_stays_under_50ms_while_the_largest_contract_renders(
                 probes.append((sent, (time.perf_counter() - sent) * 1000))
                 await asyncio.sleep(0.005)
 
+    # The probes time this test process too: a full collection of the whole suite's heap stalls
+    # every probe at once for 50-100 ms (measured), which is the client's pause, not the server's.
+    gc.disable()
     probers = [asyncio.create_task(probe()) for _ in range(PROBERS)]
-    await asyncio.sleep(0.2)  # the probe is under way before the render starts
+    await asyncio.sleep(0.2)  # the probe is under way before the renders start
+    renderers = served.descendants()  # the render processes (and multiprocessing's tracker)
+    cpu_before = _cpu_seconds(renderers)
     started = time.perf_counter()
-    generated = await api.act(e["id"], "generate_contract", p.vendor.admin_key)
+    try:
+        generated = [await api.act(e, "generate_contract", p.vendor.admin_key) for e in engagements]
+    finally:
+        gc.enable()
     render_seconds = time.perf_counter() - started
+    render_cpu = _cpu_seconds(renderers) - cpu_before
     rendering = False
     await asyncio.gather(*probers)
-    assert generated.status_code == 200, generated.text
+    assert [g.status_code for g in generated] == [200] * RENDERS, [g.text for g in generated]
 
-    contracts = await http.get(f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key))
-    document = await http.get(
-        f"/api/v1/contracts/{contracts.json()['items'][-1]['id']}/document",
-        headers=bearer(p.vendor.admin_key),
-    )
-    assert document.status_code == 200
-    assert len(document.content) > 50_000  # the whole proposal is in it
+    for e in engagements:
+        contracts = await http.get(f"/api/v1/engagements/{e}/contracts", headers=bearer(p.vendor.admin_key))
+        document = await http.get(
+            f"/api/v1/contracts/{contracts.json()['items'][-1]['id']}/document",
+            headers=bearer(p.vendor.admin_key),
+        )
+        assert document.status_code == 200
+        assert len(document.content) > 50_000  # the whole proposal is in it
 
     during = [ms for sent, ms in probes if started <= sent <= started + render_seconds]
     # A render on the event loop would let hardly any probe through while it runs.
-    assert len(during) >= 50, f"too few probes ({len(during)}) in a {render_seconds:.2f}s render"
+    assert len(during) >= 50, f"too few probes ({len(during)}) in {render_seconds:.2f}s of renders"
     p99 = statistics.quantiles(during, n=100, method="inclusive")[98]
-    assert p99 < HEALTH_P99_MS, f"/health p99 {p99:.1f} ms during a {render_seconds:.2f}s render"
+    assert p99 < HEALTH_P99_MS, f"/health p99 {p99:.1f} ms during {render_seconds:.2f}s of renders"
+    # A largest render costs 15-40 ms of CPU here: below the p99 bound even if it ran on the loop.
+    # So the test also checks where the CPU went: into the render processes, not the server's.
+    assert render_cpu >= 0.05, f"the render processes used only {render_cpu:.2f}s of CPU"
+
+
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 def _half_open_connections(base: str, count: int) -> list[socket.socket]:
