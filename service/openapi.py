@@ -32,6 +32,7 @@ from litestar.typing import FieldDefinition
 from contract_templates import MEDIA_TYPE as DOCX
 from service.audit import AUDIT_EVENT_TYPES
 from service.openapi_examples import ACTION_EXAMPLES, SCHEMA_EXAMPLES
+from service.openapi_response_examples import response_examples, text_examples
 from workflows import (
     MAX_MONEY,
     MILESTONE_WORKFLOW,
@@ -555,7 +556,9 @@ def _downloads(doc: dict[str, Any]) -> None:
             op["summary"] = "Prometheus metrics"
             op["description"] = "Counters and histograms per route template, in the Prometheus text format."
             op["tags"] = ["health"]
-            ok["content"] = {"text/plain": {"schema": {"type": "string"}}}
+            ok["content"] = {
+                "text/plain": {"schema": {"type": "string"}, "example": text_examples()["metrics"]}
+            }
         elif oid == "streamEvents":
             ok["description"] = (
                 "A `text/event-stream` that does not end: first a message with only an `id` (the "
@@ -568,6 +571,7 @@ def _downloads(doc: dict[str, Any]) -> None:
                 "text/event-stream": {
                     "schema": {"type": "string"},
                     "x-item-schema": {"$ref": "#/components/schemas/FeedEvent"},
+                    "example": text_examples()["stream"],
                 }
             }
             ok["headers"]["Cache-Control"] = _header("no-cache")
@@ -696,6 +700,14 @@ def _nested_examples(schemas: dict[str, Any]) -> None:
         give(name, schemas[name]["examples"][0])
 
 
+def _response_examples(doc: dict[str, Any]) -> None:
+    """An example for every JSON response, on its component schema (the schemas nested in it take
+    theirs from it). The text bodies (event stream, metrics) get theirs in ``_downloads``."""
+    schemas = doc["components"]["schemas"]
+    for name, example in response_examples().items():
+        schemas[name].setdefault("examples", [example])
+
+
 def _refine(doc: dict[str, Any], declared: Mapping[str, frozenset[int]]) -> dict[str, Any]:
     doc = _rename_generics(doc)
     actions = f"{API}/engagements/{{engagement_id}}"
@@ -713,6 +725,7 @@ def _refine(doc: dict[str, Any], declared: Mapping[str, frozenset[int]]) -> dict
         _refine_operation(path, method, op, declared.get(handled_by.get(oid, oid), frozenset()))
     _schemas(doc)
     _ip_terms_discriminator(doc)
+    _response_examples(doc)
     _nested_examples(doc["components"]["schemas"])
     _engagement_headers(doc)
     _downloads(doc)

@@ -7,6 +7,9 @@ from typing import Any
 
 import msgspec
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from service.openapi_examples import ACTION_EXAMPLES, IP_TERMS_EXAMPLES, SCHEMA_EXAMPLES
 from service.schemas.api_keys import ApiKeyCreate
@@ -24,6 +27,7 @@ from workflows import (
     ProposalInput,
     validate_proposal,
 )
+from workflows.audit import ChainEvent, ChainVerdict, verify_chain
 
 DOC: dict[str, Any] = json.loads(OPENAPI_SNAPSHOT.read_text(encoding="utf-8"))
 OPERATIONS = [(path, method, op) for path, item in DOC["paths"].items() for method, op in item.items()]
@@ -196,3 +200,78 @@ def test_every_action_example_is_a_valid_body(action: str) -> None:
     body = msgspec.json.decode(msgspec.json.encode(ACTION_EXAMPLES[action]), type=kind)
     row = next(r for r in (*WORKFLOW, *MILESTONE_WORKFLOW) if r.action == action)
     assert all(getattr(body, field) is not None for field in row.requires)
+
+
+def _strict(node: Any) -> Any:
+    """The document with every object closed to properties it does not name: an example that
+    carries a field the schema lost fails, as it would for a client generated from it."""
+    if isinstance(node, dict):
+        closed = {key: _strict(value) for key, value in node.items()}
+        if "properties" in node and "additionalProperties" not in node:
+            closed["additionalProperties"] = False
+        return closed
+    if isinstance(node, list):
+        return [_strict(value) for value in node]
+    return node
+
+
+STRICT = Registry().with_resource(
+    "urn:jointip:openapi", Resource.from_contents(_strict(DOC), default_specification=DRAFT202012)
+)
+EXAMPLES = [
+    (name, example)
+    for name, schema in DOC["components"]["schemas"].items()
+    for example in schema.get("examples", [])
+]
+
+
+@pytest.mark.parametrize(("name", "example"), EXAMPLES, ids=[name for name, _ in EXAMPLES])
+def test_every_schema_example_matches_its_schema_with_no_unknown_field(name: str, example: Any) -> None:
+    validator = Draft202012Validator(
+        {"$ref": f"urn:jointip:openapi#/components/schemas/{name}"},
+        registry=STRICT,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+    assert [
+        f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(example)
+    ] == []
+
+
+def test_the_strict_check_catches_a_field_the_schema_does_not_name() -> None:
+    validator = Draft202012Validator(
+        {"$ref": "urn:jointip:openapi#/components/schemas/Engagement"}, registry=STRICT
+    )
+    example = DOC["components"]["schemas"]["Engagement"]["examples"][0]
+    assert validator.is_valid(example)
+    assert not validator.is_valid(example | {"stage": "in_review"})
+    assert not validator.is_valid(example | {"version": "7"})
+
+
+@pytest.mark.parametrize(("path", "method", "op"), OPERATIONS, ids=[f"{m} {p}" for p, m, _ in OPERATIONS])
+def test_every_response_with_a_body_has_an_example(path: str, method: str, op: dict[str, Any]) -> None:
+    for status, response in op["responses"].items():
+        if not status.startswith("2"):
+            continue  # problems share the Problem schema, which has its example
+        for media_type, content in resolve(response).get("content", {}).items():
+            if content["schema"].get("format") == "binary":
+                continue  # a DOCX
+            if media_type == "application/json":
+                assert resolve(content["schema"]).get("examples"), f"{status} {media_type}"
+            else:
+                assert content.get("example"), f"{status} {media_type}"
+
+
+def test_response_examples_are_the_cores_own_answers() -> None:
+    """Not hand-copied: the available actions come from the guards, the chain verifies."""
+    schemas = DOC["components"]["schemas"]
+    engagement = schemas["Engagement"]["examples"][0]
+    assert engagement["state"] == "in_review"
+    assert [a["action"] for a in engagement["available_actions"]] == ["request_revision", "approve"]
+    events = schemas["AuditEventPage"]["examples"][0]["items"]
+    chain = [ChainEvent(engagement_id=engagement["id"], **event) for event in events]
+    report = schemas["ChainReport"]["examples"][0]
+    assert verify_chain(chain) == ChainVerdict(**report)
+    assert report["valid"] is True
+    assert [e["type"] for e in events] == ["engagement_created", "proposal_submitted", "proposal_accepted"]
+    stream = DOC["paths"]["/api/v1/events/stream"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+    assert all(event["hash"] in stream["example"] for event in events[1:])
