@@ -78,9 +78,20 @@ class RenderPool:
             return await asyncio.get_running_loop().run_in_executor(self._pool(), call)
 
     def shutdown(self) -> None:
+        """Let go of a broken pool without waiting (its processes are dead or dying)."""
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+    async def close(self) -> None:
+        """Stop the pool and wait, off the event loop, until its processes have ended (a render under
+        way finishes first; pending ones are cancelled). Not waiting leaks the pool's semaphores when
+        the process exits right after: multiprocessing's resource tracker then prints a warning,
+        not a JSON line, on the shared stderr. A render that never ended would be cut off by
+        ``jointip serve``'s stop deadline."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            await asyncio.to_thread(executor.shutdown, wait=True, cancel_futures=True)
 
 
 def _render_process_setup(server_pid: int) -> None:
@@ -124,8 +135,8 @@ async def render_pool(processes: int) -> AsyncIterator[RenderPool]:
     finally:
         _users -= 1
         if _users == 0:
-            _shared.shutdown()
-            _shared = RenderPool(0)
+            closing, _shared = _shared, RenderPool(0)
+            await closing.close()
 
 
 async def render(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -78,13 +78,24 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, seconds: flo
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then wait until serve and every process it started are gone: what they print on the
+    way out (workers, render pools, multiprocessing's resource tracker) is in the log by then."""
     if proc.poll() is None:
+        family = _descendants(proc.pid)
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(5)
+        psutil.wait_procs(family, timeout=15)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return list(psutil.Process(pid).children(recursive=True))
+    except psutil.NoSuchProcess:
+        return []
 
 
 def postgres_processes(data_dir: Path) -> list[psutil.Process]:
