@@ -644,6 +644,7 @@ def _schemas(doc: dict[str, Any]) -> None:
         "$ref": "#/components/schemas/MilestoneActionAvailability"
     }
     schemas["WorkflowAction"]["properties"]["action"]["enum"] = ENGAGEMENT_ACTIONS
+    schemas["MilestoneWorkflowAction"]["properties"]["action"]["enum"] = MILESTONE_ACTIONS
     event = schemas["AuditEvent"]["properties"]
     event["type"] = {"type": "string", "enum": EVENT_TYPES}
     event["payload"] = {

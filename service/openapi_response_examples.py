@@ -75,7 +75,13 @@ def response_examples() -> dict[str, Any]:
         SignedRecord,
         Signer,
     )
-    from service.schemas.engagements import Engagement, EngagementCreate, Proposal, Workflow
+    from service.schemas.engagements import (
+        Engagement,
+        EngagementCreate,
+        MilestoneWorkflow,
+        Proposal,
+        Workflow,
+    )
     from service.schemas.events import AuditEvent, ChainReport, EventActor
     from service.schemas.links import Link, LinkCreated
     from service.schemas.milestones import Delivery, Milestone, Payment
@@ -105,7 +111,11 @@ def response_examples() -> dict[str, Any]:
         decide,
         describe_workflow,
     )
-    from workflows.milestones import MilestoneSnapshot, available_milestone_actions
+    from workflows.milestones import (
+        MilestoneSnapshot,
+        available_milestone_actions,
+        describe_milestone_workflow,
+    )
     from workflows.results import vested_entry
     from workflows.terms import terms_advisories, total_fee
 
@@ -458,6 +468,7 @@ def response_examples() -> dict[str, Any]:
     return {
         "Health": _wire(Health(status="ok")),
         "Workflow": _wire(msgspec.convert(describe_workflow(), Workflow)),
+        "MilestoneWorkflow": _wire(msgspec.convert(describe_milestone_workflow(), MilestoneWorkflow)),
         "Me": _wire(
             Me(key_id=VENDOR_KEY, name="Rūta Jonaitė", role="admin", organisation=organisations["vendor"])
         ),

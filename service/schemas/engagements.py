@@ -18,6 +18,7 @@ from workflows import (
     Funding,
     IpTerms,
     MilestoneInput,
+    MilestoneState,
     Party,
     Signatories,
     SignatoriesPatch,
@@ -90,4 +91,42 @@ class WorkflowAction(msgspec.Struct, kw_only=True):
 class Workflow(msgspec.Struct, kw_only=True):
     states: list[EngagementState]
     actions: list[WorkflowAction]
+    mermaid: str
+
+
+class MilestoneWorkflowAction(msgspec.Struct, kw_only=True):
+    action: str
+    from_: list[MilestoneState] = msgspec.field(name="from")
+    to: MilestoneState
+    roles: list[Party]
+    engagement_states: Annotated[
+        list[EngagementState], Meta(description="the engagement states in which the action may fire")
+    ]
+    stays_until_done: Annotated[
+        bool,
+        Meta(description="it may fire again from its target state until done (part payments until paid)"),
+    ]
+
+
+class DeemedAcceptance(msgspec.Struct, kw_only=True):
+    """The one move no caller makes: a submitted milestone left undecided is accepted by the system."""
+
+    from_: MilestoneState = msgspec.field(name="from")
+    to: MilestoneState
+    actor: Literal["system"]
+    when: str
+
+
+class Vesting(msgspec.Struct, kw_only=True):
+    """The milestone state in which its results vest in the register, by IP model."""
+
+    client_owns: MilestoneState
+    other_models: MilestoneState
+
+
+class MilestoneWorkflow(msgspec.Struct, kw_only=True):
+    states: list[MilestoneState]
+    actions: list[MilestoneWorkflowAction]
+    deemed_acceptance: DeemedAcceptance
+    vesting: Vesting
     mermaid: str

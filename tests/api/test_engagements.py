@@ -4,6 +4,7 @@ import asyncpg
 import pytest
 
 from tests.support.factories import EngagementApi, bearer, engagement_body
+from workflows import MILESTONE_WORKFLOW
 
 FUNDING = {
     "programme": "Norway Grants: Business Development, Innovation and SMEs",
@@ -181,6 +182,30 @@ async def test_workflow_description(api: EngagementApi) -> None:
         "roles": ["startup"],
     }
     assert len(body["actions"]) == 17
+
+
+async def test_milestone_workflow_description(api: EngagementApi) -> None:
+    """What a front end needs to draw a milestone's steps and to say when results vest."""
+    p = await api.parties()
+    assert (await api.client.get("/api/v1/workflow/milestones")).status_code == 401
+    r = await api.client.get("/api/v1/workflow/milestones", headers=bearer(p.startup.admin_key))
+    assert r.status_code == 200
+    body = r.json()
+    assert body["states"] == ["planned", "in_progress", "submitted", "accepted", "rejected", "paid"]
+    assert body["mermaid"].startswith("stateDiagram-v2")
+    payment = next(a for a in body["actions"] if a["action"] == "record_payment")
+    assert payment == {
+        "action": "record_payment",
+        "from": ["accepted"],
+        "to": "paid",
+        "roles": ["startup"],
+        "engagement_states": ["in_development", "delivered", "accepted"],
+        "stays_until_done": True,
+    }
+    assert [a["action"] for a in body["actions"]] == [row.action for row in MILESTONE_WORKFLOW]
+    assert body["deemed_acceptance"]["from"] == "submitted"
+    assert body["deemed_acceptance"]["to"] == "accepted"
+    assert body["vesting"] == {"client_owns": "paid", "other_models": "accepted"}
 
 
 async def test_engagement_ids_are_time_ordered(api: EngagementApi) -> None:
