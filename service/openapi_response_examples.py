@@ -94,30 +94,32 @@ def response_examples() -> dict[str, Any]:
         WebhookMessageStatus,
     )
     from workflows import (
+        GENESIS_HASH,
         ActionInput,
+        Actor,
+        ChainEvent,
         ClauseComment,
         ContractStatus,
+        DeliveryInput,
+        EngagementSnapshot,
         EngagementState,
+        MilestoneSnapshot,
         MilestoneState,
         Party,
         Signatory,
-    )
-    from workflows.audit import GENESIS_HASH, ChainEvent, format_event_time, seal_event, verify_chain
-    from workflows.deliveries import DeliveryInput, check_delivery
-    from workflows.engagement import (
-        Actor,
-        EngagementSnapshot,
         available_actions,
-        decide,
-        describe_workflow,
-    )
-    from workflows.milestones import (
-        MilestoneSnapshot,
         available_milestone_actions,
+        check_delivery,
+        decide,
         describe_milestone_workflow,
+        describe_workflow,
+        format_event_time,
+        seal_event,
+        terms_advisories,
+        total_fee,
+        verify_chain,
+        vested_entry,
     )
-    from workflows.results import vested_entry
-    from workflows.terms import terms_advisories, total_fee
 
     proposal = sample_proposal(date(2026, 12, 1), milestones=2)
     signatories = sample_signatories()
