@@ -12,8 +12,10 @@ loop); one is started (warmed up) when the app starts, so the first render does 
 Python's imports. ``render_processes = 0`` renders in a thread instead.
 
 Measured (tests/reliability/test_server_limits.py, 2 cores): the largest allowed proposal
-(100 milestones, every text at its bound) renders in about 0.3 s; in a thread, ``/health``'s p99
-meanwhile was 28 ms (lxml's serialisation holds the GIL in long stretches), in the pool 10-17 ms.
+(100 milestones, every text at its bound) rendered in about 0.3 s with python-docx elements; in a
+thread, ``/health``'s p99 meanwhile was 28 ms (lxml's serialisation holds the GIL in long
+stretches), in the pool 10-17 ms. Since the text-writer renderer (issue 14) it costs 15-40 ms of
+CPU, still off the loop; the worst-case redline (1.5-2 s) is where the pool matters most now.
 """
 
 from __future__ import annotations
