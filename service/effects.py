@@ -294,3 +294,23 @@ HANDLERS: dict[type[fx.Effect], Handler] = {
     fx.FinaliseResultsRegister: finalise_results_register,
     fx.RecordUnvestedResults: record_unvested_results,
 }
+
+#: Effects that write neither proposal revisions nor milestones, so the facts the guards read under
+#: the row lock (``db.engagements.SnapshotFacts``) still hold after them and an action's answer can
+#: reuse them (``service.engagement_actions``). An effect missing here makes the answer read them
+#: again: a new effect is safe until someone checks what it writes and adds it.
+KEEPS_FACTS: frozenset[type[fx.Effect]] = frozenset(
+    {
+        fx.MarkRevisionAccepted,  # sets accepted_at, which the facts do not read
+        fx.RememberDisputedFrom,
+        fx.ClearDisputedFrom,
+        fx.CreateContractVersion,
+        fx.MarkContractInReview,
+        fx.RecordReview,
+        fx.MarkContractApproved,
+        fx.RecordSignature,
+        fx.CreateSignatureRecord,
+        fx.FinaliseResultsRegister,
+        fx.RecordUnvestedResults,
+    }
+)

@@ -39,7 +39,8 @@ from workflows import (
 )
 
 
-def _view(caller: Caller, row: EngagementRow, facts: SnapshotFacts) -> Engagement:
+def view_with(caller: Caller, row: EngagementRow, facts: SnapshotFacts) -> Engagement:
+    """The engagement as ``caller`` sees it, given the facts its guards read (no round trip)."""
     actions = available_actions(snapshot_of(row, facts), actor_for(caller, row))
     return shaped(row, Engagement, available_actions=actions)
 
@@ -53,13 +54,13 @@ NEW_ENGAGEMENT_FACTS = SnapshotFacts(
 async def view(conn: Connection, caller: Caller, row: EngagementRow) -> Engagement:
     """The engagement as ``caller`` sees it: its actions with their guards run on the full snapshot."""
     facts = await engagements.snapshot_facts(conn, [row.id])
-    return _view(caller, row, facts[row.id])
+    return view_with(caller, row, facts[row.id])
 
 
 async def views(conn: Connection, caller: Caller, rows: Sequence[EngagementRow]) -> list[Engagement]:
     """``view`` of many engagements, with their snapshot facts read in one query."""
     facts = await engagements.snapshot_facts(conn, [row.id for row in rows]) if rows else {}
-    return [_view(caller, row, facts[row.id]) for row in rows]
+    return [view_with(caller, row, facts[row.id]) for row in rows]
 
 
 def audit_value(value: Any) -> Any:
@@ -97,11 +98,11 @@ async def create_engagement(conn: Connection, caller: Caller, data: EngagementCr
     )
     payload = {k: audit_value(v) for k, v in msgspec.structs.asdict(data).items() if v is not None}
     await append_event(conn, row.id, caller, "engagement_created", payload, head=None)  # its first event
-    return _view(caller, row, NEW_ENGAGEMENT_FACTS)  # nothing to read back: it has no proposal yet
+    return view_with(caller, row, NEW_ENGAGEMENT_FACTS)  # nothing to read back: it has no proposal yet
 
 
 async def get_engagement(conn: Connection, caller: Caller, engagement_id: UUID) -> Engagement:
-    return _view(caller, *await visible_engagement_with_facts(conn, caller, engagement_id))
+    return view_with(caller, *await visible_engagement_with_facts(conn, caller, engagement_id))
 
 
 async def patch_engagement(

@@ -70,9 +70,10 @@ def snapshot_of(row: EngagementRow, facts: SnapshotFacts) -> EngagementSnapshot:
     )
 
 
-async def engagement_snapshot(conn: Connection, row: EngagementRow) -> EngagementSnapshot:
-    """Everything the guards need; for a decision, read in the transaction that holds the row lock."""
-    return snapshot_of(row, (await engagements.snapshot_facts(conn, [row.id]))[row.id])
+async def engagement_facts(conn: Connection, row: EngagementRow) -> SnapshotFacts:
+    """What the guards read besides the row; for a decision, read in the transaction that holds the
+    row lock (then it stays as read until this transaction writes)."""
+    return (await engagements.snapshot_facts(conn, [row.id]))[row.id]
 
 
 async def signed_revision(conn: Connection, engagement_id: UUID) -> ProposalRow:
