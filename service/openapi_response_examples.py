@@ -8,7 +8,7 @@ the IP model, the clause catalogue from the template, cursors and link tokens as
 holds them to the types, and ``tests/api/test_openapi_document.py`` holds them to the published
 schemas, with no unknown property anywhere.
 
-Built on first use (``response_examples()``): the OpenAPI document is built once per process.
+Built on first use (``response_examples()``, cached): the OpenAPI document is built once per process.
 """
 
 from __future__ import annotations
@@ -20,10 +20,73 @@ from typing import Any, Literal
 from uuid import UUID
 
 import msgspec
+from litestar.response import ServerSentEventMessage
 
 from contract_templates.compare import ClauseChange
 from contract_templates.samples import sample_funding, sample_proposal, sample_signatories
+from service import feed, pagination
+from service.contracts import clause_catalogue
+from service.controllers.health import Health
+from service.links import link_path, link_token
+from service.metrics import PREFIX
 from service.openapi_examples import REVIEWER_ID, SCHEMA_EXAMPLES, SHA256, STARTUP_ID, VENDOR_ID
+from service.schemas.api_keys import ApiKey, ApiKeyCreated, Me
+from service.schemas.contracts import (
+    Comparison,
+    ContractVersion,
+    Review,
+    SignatureRecord,
+    Signatures,
+    SignedRecord,
+    Signer,
+)
+from service.schemas.engagements import (
+    Engagement,
+    EngagementCreate,
+    MilestoneWorkflow,
+    Proposal,
+    Workflow,
+)
+from service.schemas.events import AuditEvent, ChainReport, EventActor
+from service.schemas.links import Link, LinkCreated
+from service.schemas.milestones import Delivery, Milestone, Payment
+from service.schemas.organisations import Organisation
+from service.schemas.webhooks import (
+    FeedEvent,
+    Webhook,
+    WebhookCreated,
+    WebhookMessage,
+    WebhookMessageStatus,
+)
+from workflows import (
+    GENESIS_HASH,
+    ActionInput,
+    Actor,
+    ChainEvent,
+    ChainVerdict,
+    ClauseComment,
+    ContractStatus,
+    DeliveryInput,
+    EngagementSnapshot,
+    EngagementState,
+    MilestoneSnapshot,
+    MilestoneState,
+    Party,
+    ProposalInput,
+    Signatory,
+    available_actions,
+    available_milestone_actions,
+    check_delivery,
+    decide,
+    describe_milestone_workflow,
+    describe_workflow,
+    format_event_time,
+    seal_event,
+    terms_advisories,
+    total_fee,
+    verify_chain,
+    vested_entry,
+)
 
 _NUMBERS = msgspec.json.Encoder(decimal_format="number")
 
@@ -58,73 +121,12 @@ def _page(*items: Any, more: str | None = None) -> dict[str, Any]:
 
 
 @cache
-def response_examples() -> dict[str, Any]:
-    """Component schema name -> example, for every response schema an operation returns."""
-    # Imported here: these modules import the app's pieces, which import the OpenAPI module.
-    from service import feed, pagination
-    from service.contracts import clause_catalogue
-    from service.controllers.health import Health
-    from service.links import link_path, link_token
-    from service.schemas.api_keys import ApiKey, ApiKeyCreated, Me
-    from service.schemas.contracts import (
-        Comparison,
-        ContractVersion,
-        Review,
-        SignatureRecord,
-        Signatures,
-        SignedRecord,
-        Signer,
-    )
-    from service.schemas.engagements import (
-        Engagement,
-        EngagementCreate,
-        MilestoneWorkflow,
-        Proposal,
-        Workflow,
-    )
-    from service.schemas.events import AuditEvent, ChainReport, EventActor
-    from service.schemas.links import Link, LinkCreated
-    from service.schemas.milestones import Delivery, Milestone, Payment
-    from service.schemas.organisations import Organisation
-    from service.schemas.webhooks import (
-        FeedEvent,
-        Webhook,
-        WebhookCreated,
-        WebhookMessage,
-        WebhookMessageStatus,
-    )
-    from workflows import (
-        GENESIS_HASH,
-        ActionInput,
-        Actor,
-        ChainEvent,
-        ClauseComment,
-        ContractStatus,
-        DeliveryInput,
-        EngagementSnapshot,
-        EngagementState,
-        MilestoneSnapshot,
-        MilestoneState,
-        Party,
-        Signatory,
-        available_actions,
-        available_milestone_actions,
-        check_delivery,
-        decide,
-        describe_milestone_workflow,
-        describe_workflow,
-        format_event_time,
-        seal_event,
-        terms_advisories,
-        total_fee,
-        verify_chain,
-        vested_entry,
-    )
+def _proposal_input() -> ProposalInput:
+    """The agreed proposal: two milestones of the demo's fictional engagement."""
+    return sample_proposal(date(2026, 12, 1), milestones=2)
 
-    proposal = sample_proposal(date(2026, 12, 1), milestones=2)
-    signatories = sample_signatories()
-    first, second = proposal.milestones
 
+def _organisations() -> dict[str, Organisation]:
     organisations = {
         "vendor": Organisation(
             id=UUID(VENDOR_ID),
@@ -160,7 +162,11 @@ def response_examples() -> dict[str, Any]:
             created_at=_at(-29),
         ),
     }
+    return organisations
 
+
+def _engagement() -> Engagement:
+    signatories = sample_signatories()
     # The engagement as its legal reviewer sees it while the contract awaits review.
     reviewing = EngagementSnapshot(
         state=EngagementState.IN_REVIEW,
@@ -192,7 +198,11 @@ def response_examples() -> dict[str, Any]:
         updated_at=_at(2, 4),
         available_actions=available_actions(reviewing, reviewer),
     )
+    return engagement
 
+
+def _proposal() -> Proposal:
+    proposal = _proposal_input()
     proposal_answer = Proposal(
         engagement_id=ENGAGEMENT_ID,
         revision=1,
@@ -205,7 +215,11 @@ def response_examples() -> dict[str, Any]:
         submitted_at=_at(0, 2),
         accepted_at=_at(1),
     )
+    return proposal_answer
 
+
+def _contracts() -> tuple[ContractVersion, ContractVersion, Review]:
+    """Version 2 in review, version 1 whose review asked for changes, and that review."""
     contract = ContractVersion(
         id=CONTRACT_V2,
         engagement_id=ENGAGEMENT_ID,
@@ -236,7 +250,13 @@ def response_examples() -> dict[str, Any]:
         document_sha256=earlier.sha256,
         created_at=_at(1, 5),
     )
+    return earlier, contract, review
 
+
+def _milestones() -> tuple[Milestone, Milestone]:
+    """The first milestone accepted, delivered and partly paid; the second in progress."""
+    proposal = _proposal_input()
+    first, second = proposal.milestones
     # The start-up records a first payment for an accepted milestone.
     paying = MilestoneSnapshot(
         key=first.key,
@@ -311,7 +331,10 @@ def response_examples() -> dict[str, Any]:
         payments=[],
         available_actions=[],
     )
+    return milestone, upcoming
 
+
+def _chain() -> tuple[list[AuditEvent], ChainVerdict]:
     # The first events of the engagement's chain, decided by the workflow's own rules, then
     # sealed and verified as the service does.
     vendor = Actor(parties=frozenset({Party.VENDOR}), organisation_id=VENDOR_ID, key_id=str(VENDOR_KEY))
@@ -361,7 +384,12 @@ def response_examples() -> dict[str, Any]:
         )
         for e in chain
     ]
-    feed_events = [  # the same events in the organisation-wide feed, each with its cursor
+    return events, verdict
+
+
+def _feed(events: list[AuditEvent]) -> list[FeedEvent]:
+    """The same events in the organisation-wide feed, each with its cursor."""
+    return [
         FeedEvent(
             cursor=feed.encode_cursor((41_000 + e.seq, 900 + e.seq)),
             engagement_id=ENGAGEMENT_ID,
@@ -376,6 +404,10 @@ def response_examples() -> dict[str, Any]:
         for e in events
     ]
 
+
+def _signatures(chain_head: str) -> Signatures:
+    signatories = sample_signatories()
+    organisations = _organisations()
     signing: tuple[tuple[Literal["vendor", "startup"], Signatory | None], ...] = (
         ("vendor", signatories.vendor),
         ("startup", signatories.startup),
@@ -413,10 +445,13 @@ def response_examples() -> dict[str, Any]:
             contract_version=2,
             document_sha256=SHA256,
             signers=signers,
-            audit_chain_head=verdict.head_hash,
+            audit_chain_head=chain_head,
         ),
     )
+    return signatures
 
+
+def _api_key() -> ApiKey:
     api_key = ApiKey(
         id=VENDOR_KEY,
         name="Rūta Jonaitė",
@@ -426,6 +461,10 @@ def response_examples() -> dict[str, Any]:
         created_at=_at(-30),
         revoked_at=None,
     )
+    return api_key
+
+
+def _link() -> Link:
     link = Link(
         id=LINK_ID,
         contract_id=CONTRACT_V2,
@@ -435,6 +474,11 @@ def response_examples() -> dict[str, Any]:
         revoked_at=None,
         uses=2,
     )
+    return link
+
+
+def _webhook() -> tuple[Webhook, WebhookMessage]:
+    """A subscription, and a message to it parked after its last failed attempt."""
     webhook = Webhook(
         id=WEBHOOK_ID,
         url=SCHEMA_EXAMPLES["WebhookCreate"]["url"],
@@ -454,9 +498,27 @@ def response_examples() -> dict[str, Any]:
         last_error="HTTP 503 from the endpoint",
         created_at=_at(5),
     )
+    return webhook, message
+
+
+@cache
+def response_examples() -> dict[str, Any]:
+    """Component schema name -> example, for every response schema an operation returns."""
+    organisations = _organisations()
+    engagement = _engagement()
+    proposal_answer = _proposal()
+    earlier, contract, review = _contracts()
+    milestone, upcoming = _milestones()
+    delivery = milestone.deliveries[0]
+    events, verdict = _chain()
+    feed_events = _feed(events)
+    signatures = _signatures(verdict.head_hash)
+    api_key = _api_key()
+    link = _link()
+    webhook, message = _webhook()
     register_entry = vested_entry(
-        proposal.ip_terms,
-        milestone_key=first.key,
+        _proposal_input().ip_terms,
+        milestone_key=milestone.key,
         delivery_checksum=delivery.checksum,
         vendor_id=VENDOR_ID,
         startup_id=STARTUP_ID,
@@ -551,10 +613,6 @@ def response_examples() -> dict[str, Any]:
 def text_examples() -> dict[str, str]:
     """The bodies that are not JSON (``stream``: the event stream, ``metrics``): examples on the
     media type itself. Binary downloads (DOCX) have none."""
-    from litestar.response import ServerSentEventMessage
-
-    from service.metrics import PREFIX
-
     events = response_examples()["FeedPage"]["items"]
     stream = [
         ServerSentEventMessage(data=None, id=events[0]["cursor"], retry=2000),  # where it starts
