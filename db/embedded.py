@@ -1,7 +1,7 @@
 """The embedded PostgreSQL (binaries from the ``pgserver`` wheel): used when no DATABASE_URL is given.
 
 pgserver provides the binaries, ``initdb`` and the socket directory; jointip owns the rest, because
-pgserver's bookkeeping cannot survive a crash (issue 13 D5): its ``pgdata/.handle_pids.json`` keeps
+pgserver's bookkeeping cannot survive a crash: its ``pgdata/.handle_pids.json`` keeps
 the pid of a process killed with SIGKILL for good, so the server was never stopped again.
 
 - **Users.** Several processes may share one data directory (``jointip serve`` with its workers, a

@@ -72,7 +72,7 @@ def shared_secret(settings: Settings) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-#: Seconds from the first stop signal to the end of ``jointip serve``, whatever hangs (D6): uvicorn
+#: Seconds from the first stop signal to the end of ``jointip serve``, whatever hangs: uvicorn
 #: waits up to ``GRACEFUL_SHUTDOWN_TIMEOUT`` for requests, the pool closes within 5 s, the embedded
 #: server stops within ``db.embedded.STOP_TIMEOUT`` (or is killed); past this, the process is ended.
 STOP_DEADLINE = 40.0

@@ -8,7 +8,7 @@ together: the middleware opens a transaction on the request's connection, the ha
 connection (``current_connection``; its own ``conn.transaction()`` blocks become savepoints), and
 the response is sent only after the commit. So a crash at any moment (the server killed, the
 database lost) leaves either all three or none: a client that got no answer replays its key and
-gets the stored response, or the request runs for the first time (issue 13's crash rounds settle
+gets the stored response, or the request runs for the first time (the crash-round tests settle
 indeterminate writes this way). A 5xx rolls everything back. A second request with the key while
 the first runs finds its advisory lock taken: 409.
 """

@@ -1,8 +1,8 @@
-"""Document renders run in a process pool, so a large render never stalls the event loop (D9).
+"""Document renders run in a process pool, so a large render never stalls the event loop.
 
 A contract of the largest allowed proposal is seconds of pure-Python CPU (python-docx, lxml). A
 thread does not help: it holds the GIL most of that time, and ``/health`` stalled to seconds
-behind one (issue 13 D9). Each server process therefore keeps a small
+behind one. Each server process therefore keeps a small
 ``concurrent.futures.ProcessPoolExecutor`` (``JOINTIP_RENDER_PROCESSES``, default 1), started
 with the app's lifespan and shut down with it; the renderers are pure functions of picklable
 inputs, so they run there unchanged. With ``--workers N`` every worker has its own pool.
@@ -14,7 +14,7 @@ Python's imports. ``render_processes = 0`` renders in a thread instead.
 Measured (tests/reliability/test_server_limits.py, 2 cores): the largest allowed proposal
 (100 milestones, every text at its bound) rendered in about 0.3 s with python-docx elements; in a
 thread, ``/health``'s p99 meanwhile was 28 ms (lxml's serialisation holds the GIL in long
-stretches), in the pool 10-17 ms. Since the text-writer renderer (issue 14) it costs 15-40 ms of
+stretches), in the pool 10-17 ms. Since the text-writer renderer it costs 15-40 ms of
 CPU, still off the loop; the worst-case redline (1.5-2 s) is where the pool matters most now.
 """
 

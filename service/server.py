@@ -1,6 +1,6 @@
 """How ``jointip serve`` runs uvicorn: one place, so the benchmarks serve their references the same way.
 
-Connection limits (SPEC 10, issue 13 D11). uvicorn bounds idle keep-alive connections and, with
+Connection limits (SPEC 10). uvicorn bounds idle keep-alive connections and, with
 ``limit_concurrency``, answers 503 once too many connections are open, but only after a request's
 headers are complete: a connection that never finishes its headers (slowloris) stays open for
 good. ``BoundedHttpToolsProtocol`` adds the two missing bounds: a connection must complete each

@@ -1,4 +1,4 @@
-"""Must-show 3: the chain verifies after a walk, and reports tampering at the altered sequence number."""
+"""The chain verifies after a walk, and reports tampering at the altered sequence number."""
 
 from __future__ import annotations
 

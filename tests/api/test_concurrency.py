@@ -1,4 +1,4 @@
-"""Must-show 2: 50 concurrent accept_proposal on one engagement; exactly one wins, 20 times over."""
+"""50 concurrent accept_proposal on one engagement; exactly one wins, 20 times over."""
 
 from __future__ import annotations
 

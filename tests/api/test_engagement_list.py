@@ -1,4 +1,4 @@
-"""Must-show 5: keyset pagination over 1,000 engagements, and the list query stays on its index."""
+"""Keyset pagination over 1,000 engagements, and the list query stays on its index."""
 
 from __future__ import annotations
 

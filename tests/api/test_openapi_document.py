@@ -1,4 +1,4 @@
-"""The served OpenAPI document says what the wire does (must-show 1-3 rest on it)."""
+"""The served OpenAPI document says what the wire does (the generated-client suites rest on it)."""
 
 from __future__ import annotations
 

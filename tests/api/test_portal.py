@@ -116,7 +116,6 @@ async def test_failed_sign_ins_are_rate_limited(api: EngagementApi, portal: Port
 async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
     api: EngagementApi, portal: Portal, db: asyncpg.Connection
 ) -> None:
-    """Must-show 4 (second half)."""
     p = await api.parties()
     eid, contract = await walk_to_in_review(api, p)
     await portal.signed_in(p.reviewer.admin_key)
@@ -137,7 +136,7 @@ async def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(
 async def test_a_foreign_organisation_gets_a_404_page_for_another_engagement(
     api: EngagementApi, portal: Portal
 ) -> None:
-    """Must-show 4 (first half): the page says what happened and shows nothing of the engagement."""
+    """The page says what happened and shows nothing of the engagement."""
     p = await api.parties()
     eid, _ = await walk_to_in_review(api, p)
     await portal.signed_in(p.stranger.admin_key)

@@ -1,4 +1,4 @@
-"""Must-show 1 and 5: a legal reviewer's whole round in headless Chromium, with an accessibility
+"""A legal reviewer's whole round in headless Chromium, with an accessibility
 check (axe-core, from the axe-playwright-python package: nothing loaded from a CDN) on every page."""
 
 from __future__ import annotations

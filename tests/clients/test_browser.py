@@ -1,4 +1,4 @@
-"""Must-show 4: in headless Chromium (Debian's), the docs UI works with no other host reachable, and
+"""In headless Chromium (Debian's), the docs UI works with no other host reachable, and
 a page on an allowed origin reads ETag and Location from a cross-origin fetch."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Must-show 2: openapi-python-client generates a client from the served document with no warning,
+"""openapi-python-client generates a client from the served document with no warning,
 and the client reads a 409 as a typed Problem."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Must-show 1: a TypeScript client generated from the served document compiles strictly and walks
+"""A TypeScript client generated from the served document compiles strictly and walks
 an engagement to its first accepted milestone against the live server."""
 
 from __future__ import annotations

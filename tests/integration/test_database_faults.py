@@ -1,4 +1,4 @@
-"""Database faults are 503 with Retry-After, never 500 (issue 13 D4), and a keyed write is all or nothing.
+"""Database faults are 503 with Retry-After, never 500, and a keyed write is all or nothing.
 
 - every kind of connection failure maps to one 503 problem (the mapping in ``service/errors.py``);
 - a connection that cannot be released (asyncpg's "another operation is in progress") is dropped

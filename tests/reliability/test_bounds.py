@@ -1,4 +1,5 @@
-"""Every input is bounded (SPEC section 10): the cases D1-D12 of the reliability issue, and the lower items.
+"""Every input is bounded (SPEC section 10): nesting, header lengths, titles, numbers, sizes,
+artifact locations, failed authentication, and the smaller items.
 
 Each refused case is a 4xx problem naming the field, and the database is exactly as before it.
 """
@@ -90,11 +91,11 @@ TEXT_FIELD = {
 }
 
 
-# --- D1: nesting depth ----------------------------------------------------------------------------
+# --- nesting depth ----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
-async def test_d1_json_nested_1000_deep_is_a_422_on_every_write_route(
+async def test_json_nested_1000_deep_is_a_422_on_every_write_route(
     world: World, clean_db: asyncpg.Connection, route: Route
 ) -> None:
     # As the whole body: the body is named.
@@ -109,11 +110,11 @@ async def test_d1_json_nested_1000_deep_is_a_422_on_every_write_route(
     await assert_refused(clean_db, world, route, "surprise", content=unknown)
 
 
-# --- D2: header lengths ---------------------------------------------------------------------------
+# --- header lengths ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("route", [ROUTE_BY_NAME["patchEngagement"], ROUTE_BY_NAME["fireAction"]], ids=str)
-async def test_d2_an_if_match_of_5000_digits_is_a_422_naming_it(
+async def test_an_if_match_of_5000_digits_is_a_422_naming_it(
     world: World, clean_db: asyncpg.Connection, route: Route
 ) -> None:
     huge = {"If-Match": '"' + "9" * 5000 + '"'}
@@ -123,7 +124,7 @@ async def test_d2_an_if_match_of_5000_digits_is_a_422_naming_it(
 @pytest.mark.parametrize(
     "tag", ['"' + "9" * 11 + '"', '"' + "9" * 900 + '"', '"0", "99999999999999999999"', 'W/"1"', '"x"']
 )
-async def test_d2_an_if_match_no_version_can_have_is_a_412(
+async def test_an_if_match_no_version_can_have_is_a_412(
     world: World, clean_db: asyncpg.Connection, tag: str
 ) -> None:
     route = ROUTE_BY_NAME["fireAction"]
@@ -135,7 +136,7 @@ async def test_d2_an_if_match_no_version_can_have_is_a_412(
 
 
 @pytest.mark.parametrize("key", ["k" * 256, "k" * 5000, "ключ", ""])
-async def test_d2_an_idempotency_key_outside_1_to_255_ascii_is_a_422_naming_it(
+async def test_an_idempotency_key_outside_1_to_255_ascii_is_a_422_naming_it(
     world: World, clean_db: asyncpg.Connection, key: str
 ) -> None:
     route = ROUTE_BY_NAME["createEngagement"]
@@ -149,11 +150,11 @@ async def test_d2_an_idempotency_key_outside_1_to_255_ascii_is_a_422_naming_it(
     assert await database_state(clean_db) == before
 
 
-# --- D3: a title the DOCX accepts -----------------------------------------------------------------
+# --- a title the DOCX accepts -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize("length", [MAX_TITLE + 1, 256, 300, 100_000])
-async def test_d3_a_title_longer_than_the_documents_accept_is_a_422(
+async def test_a_title_longer_than_the_documents_accept_is_a_422(
     world: World, clean_db: asyncpg.Connection, length: int
 ) -> None:
     title = "Ž" * length
@@ -162,7 +163,7 @@ async def test_d3_a_title_longer_than_the_documents_accept_is_a_422(
         await assert_refused(clean_db, world, route, "title", json_body=route.body(world) | {"title": title})
 
 
-async def test_d3_the_longest_title_renders_in_the_contract_and_the_results_schedule(
+async def test_the_longest_title_renders_in_the_contract_and_the_results_schedule(
     api: EngagementApi,
 ) -> None:
     p = await api.parties()
@@ -192,7 +193,7 @@ async def test_d3_the_longest_title_renders_in_the_contract_and_the_results_sche
         setattr(props, field, value)  # python-docx refuses more than 255 characters here
 
 
-# --- D8: exact numbers, never strings, never rounded ----------------------------------------------
+# --- exact numbers, never strings, never rounded ----------------------------------------------
 
 
 def _funding(**over: Any) -> dict[str, Any]:
@@ -235,7 +236,7 @@ def _with_raw(body: dict[str, Any], path: tuple[str, ...], raw: str) -> bytes:
         (("funding", "grant_amount"), '"NaN"'),
     ],
 )
-async def test_d8_funding_numbers_are_exact_json_numbers(
+async def test_funding_numbers_are_exact_json_numbers(
     world: World, clean_db: asyncpg.Connection, path: tuple[str, ...], raw: str
 ) -> None:
     route = ROUTE_BY_NAME["createEngagement"]
@@ -243,7 +244,7 @@ async def test_d8_funding_numbers_are_exact_json_numbers(
     await assert_refused(clean_db, world, route, ".".join(path), content=body)
 
 
-async def test_d8_a_rate_with_four_places_is_stored_exactly(world: World) -> None:
+async def test_a_rate_with_four_places_is_stored_exactly(world: World) -> None:
     route = ROUTE_BY_NAME["createEngagement"]
     body = _with_raw(route.body(world) | {"funding": _funding()}, ("funding", "cofinancing_rate"), "0.8525")
     r = await route.call(world, content=body)
@@ -270,7 +271,7 @@ async def test_d8_a_rate_with_four_places_is_stored_exactly(world: World) -> Non
         ("createContractLink", ("expires_in_days",), '"7"'),
     ],
 )
-async def test_d8_numbers_and_dates_are_refused_in_any_other_shape(
+async def test_numbers_and_dates_are_refused_in_any_other_shape(
     world: World, clean_db: asyncpg.Connection, route_name: str, path: tuple[Any, ...], raw: str
 ) -> None:
     route = ROUTE_BY_NAME[route_name]
@@ -284,15 +285,13 @@ async def test_d8_numbers_and_dates_are_refused_in_any_other_shape(
     await assert_refused(clean_db, world, route, ".".join(map(str, path)), content=content)
 
 
-async def test_d8_the_action_revision_must_be_a_json_integer(
-    world: World, clean_db: asyncpg.Connection
-) -> None:
+async def test_the_action_revision_must_be_a_json_integer(world: World, clean_db: asyncpg.Connection) -> None:
     route = ROUTE_BY_NAME["fireAction"]
     await assert_refused(clean_db, world, route, "revision", json_body={"reason": "x", "revision": "1"})
 
 
 @pytest.mark.parametrize("media_type", ["text/plain", "application/x-www-form-urlencoded", "text/json"])
-async def test_d8_a_json_body_sent_as_another_media_type_is_never_parsed(
+async def test_a_json_body_sent_as_another_media_type_is_never_parsed(
     world: World, clean_db: asyncpg.Connection, media_type: str
 ) -> None:
     for route in ROUTES:
@@ -303,10 +302,10 @@ async def test_d8_a_json_body_sent_as_another_media_type_is_never_parsed(
         assert await database_state(clean_db) == before
 
 
-# --- D9: sizes -------------------------------------------------------------------------------------
+# --- sizes -------------------------------------------------------------------------------------
 
 
-async def test_d9_5000_milestones_are_refused(world: World, clean_db: asyncpg.Connection) -> None:
+async def test_5000_milestones_are_refused(world: World, clean_db: asyncpg.Connection) -> None:
     route = ROUTE_BY_NAME["createProposal"]
     one = proposal_body(milestones=1)["milestones"][0]
     for count in (5000, MAX_MILESTONES + 1):
@@ -315,7 +314,7 @@ async def test_d9_5000_milestones_are_refused(world: World, clean_db: asyncpg.Co
 
 
 @pytest.mark.parametrize("length", [20_001, 1024 * 1024])
-async def test_d9_a_1_mb_scope_is_refused(world: World, clean_db: asyncpg.Connection, length: int) -> None:
+async def test_a_1_mb_scope_is_refused(world: World, clean_db: asyncpg.Connection, length: int) -> None:
     route = ROUTE_BY_NAME["createProposal"]
     await assert_refused(clean_db, world, route, "scope", json_body=proposal_body(scope="ą" * length))
 
@@ -341,7 +340,7 @@ async def test_d9_a_1_mb_scope_is_refused(world: World, clean_db: asyncpg.Connec
         ("createProposal", "ip_terms.open_source_policy.allowed_licences", None),
     ],
 )
-async def test_d9_every_list_and_text_has_a_bound(
+async def test_every_list_and_text_has_a_bound(
     world: World, clean_db: asyncpg.Connection, route_name: str, field: str, value: Any
 ) -> None:
     route = ROUTE_BY_NAME[route_name]
@@ -369,13 +368,13 @@ async def test_d9_every_list_and_text_has_a_bound(
     await assert_refused(clean_db, world, route, field, json_body=body | {field: value})
 
 
-async def test_d9_clause_comments_are_bounded(world: World, clean_db: asyncpg.Connection) -> None:
+async def test_clause_comments_are_bounded(world: World, clean_db: asyncpg.Connection) -> None:
     route = ROUTE_BY_NAME["fireAction"]
     comments = [{"clause_id": "results_ip", "comment": "?"}] * 501
     await assert_refused(clean_db, world, route, "clause_comments", json_body={"clause_comments": comments})
 
 
-async def test_d9_the_largest_allowed_proposal_is_accepted_and_renders(api: EngagementApi) -> None:
+async def test_the_largest_allowed_proposal_is_accepted_and_renders(api: EngagementApi) -> None:
     p = await api.parties()
     one = proposal_body(milestones=1)["milestones"][0]
     longest = {
@@ -410,7 +409,7 @@ async def test_d9_the_largest_allowed_proposal_is_accepted_and_renders(api: Enga
     assert body_xml.count("å" * MAX_PARAGRAPH) == 2 * MAX_ASSETS
 
 
-# --- D10: artifact locations -----------------------------------------------------------------------
+# --- artifact locations -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -424,20 +423,20 @@ async def test_d9_the_largest_allowed_proposal_is_accepted_and_renders(api: Enga
         "https://user:secret@artifacts.example.lt/m1.tar.gz",
     ],
 )
-async def test_d10_artifact_uris_outside_the_allow_list_are_refused(
+async def test_artifact_uris_outside_the_allow_list_are_refused(
     world: World, clean_db: asyncpg.Connection, uri: str
 ) -> None:
     route = ROUTE_BY_NAME["createDelivery"]
     await assert_refused(clean_db, world, route, "artifact_uri", json_body=delivery_body(artifact_uri=uri))
 
 
-async def test_d10_an_https_artifact_is_recorded(world: World) -> None:
+async def test_an_https_artifact_is_recorded(world: World) -> None:
     route = ROUTE_BY_NAME["createDelivery"]
     r = await route.call(world, json=delivery_body(artifact_uri="https://artifacts.example.lt/m1.tar.gz"))
     assert r.status_code == 201, r.text
 
 
-# --- D12: failed authentication is rate-limited ----------------------------------------------------
+# --- failed authentication is rate-limited ----------------------------------------------------
 
 
 @pytest.fixture
@@ -446,7 +445,7 @@ async def strict_client(settings: Settings, db: object) -> AsyncIterator[AsyncTe
         yield c
 
 
-async def test_d12_guessing_keys_is_stopped_with_429(
+async def test_guessing_keys_is_stopped_with_429(
     api: EngagementApi,
     strict_client: AsyncTestClient,  # type: ignore[type-arg]
 ) -> None:
@@ -460,7 +459,7 @@ async def test_d12_guessing_keys_is_stopped_with_429(
         assert int(r.headers["retry-after"]) >= 1
 
 
-# --- lower items -----------------------------------------------------------------------------------
+# --- smaller items -----------------------------------------------------------------------------------
 
 
 async def test_downloads_and_json_carry_nosniff(world: World) -> None:

@@ -1,4 +1,4 @@
-"""Crash rounds (issue 13, must show 4): writes under load while ``jointip serve`` and, separately,
+"""Crash rounds: writes under load while ``jointip serve`` and, separately,
 its embedded postmaster are killed with SIGKILL at random moments.
 
 Every write carries an Idempotency-Key and its outcome is recorded:

@@ -1,4 +1,5 @@
-"""The embedded PostgreSQL under ``jointip serve`` survives faults (issue 13 D4, D5, D6).
+"""The embedded PostgreSQL under ``jointip serve`` survives faults: a killed postmaster is restarted, a killed serve leaves no
+stray processes behind, and a stop ends in bounded time.
 
 - a killed postmaster is restarted by the running ``jointip serve`` and ``/ready`` turns 200 again;
 - a ``jointip serve`` killed with SIGKILL leaves no PostgreSQL behind once the next start or stop ran;

@@ -1,8 +1,8 @@
-"""A real ``jointip serve`` under a large render and under slow clients (issue 13 D9, D11).
+"""A real ``jointip serve`` under a large render and under slow clients.
 
-- Must show 5: while the contract of the largest allowed proposal renders, ``/health`` keeps a p99
+- While the contract of the largest allowed proposal renders, ``/health`` keeps a p99
   under 50 ms (renders run in a process pool, not on the event loop or in a thread).
-- D11: connections that never finish their headers are closed after ``HEADER_TIMEOUT``; the
+- Connections that never finish their headers are closed after ``HEADER_TIMEOUT``; the
   server keeps answering meanwhile.
 """
 
@@ -51,7 +51,7 @@ LARGEST_SCOPE = _bound(ProposalInput, "scope", 20_000)  # the engagement's summa
 LARGEST_NAME = _bound(MilestoneInput, "title", 200)
 LARGEST_TEXT = _bound(MilestoneInput, "description", 10_000)  # and acceptance criteria
 LARGEST_CRITERIA = _bound(MilestoneInput, "acceptance_criteria", 10_000)
-# DOCX core properties take at most 255 characters of title (issue 13 D3): never more than 200 here.
+# DOCX core properties take at most 255 characters of title: never more than 200 here.
 LARGEST_TITLE = min(_bound(EngagementCreate, "title", 200), 200)
 LARGEST_SUMMARY = _bound(EngagementCreate, "summary", 20_000)
 LARGEST_ASSETS = _bound(PartyBackgroundIp, "assets", 20)  # background IP per party
@@ -64,7 +64,7 @@ def _text(length: int) -> str:
     return (words * (length // len(words) + 1))[:length]
 
 
-#: The bound the issue sets for the event loop while the largest render runs.
+#: The bound on /health's p99 while the largest allowed contract renders: renders stay off the loop.
 HEALTH_P99_MS = 50.0
 #: Concurrent /health probes: enough samples that the p99 is not just the slowest one.
 PROBERS = 4

@@ -1,4 +1,4 @@
-"""Random sequences of actions through the service layer, over real PostgreSQL (issue 13, must-show 3).
+"""Random sequences of actions through the service layer, over real PostgreSQL.
 
 A hypothesis ``RuleBasedStateMachine`` drives the functions the controllers call (no HTTP): engagement
 and milestone actions, deliveries, proposal revisions, edits and reads, by random keys (admins and

@@ -1,4 +1,4 @@
-"""The connection bounds uvicorn lacks (issue 13 D11), on the protocol itself: a connection that does
+"""The connection bounds uvicorn lacks, on the protocol itself: a connection that does
 not finish its headers in time is closed, and one beyond the connection limit is refused at once.
 (tests/reliability/test_server_limits.py checks the header bound against a real ``jointip serve``.)"""
 
