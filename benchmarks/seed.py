@@ -7,7 +7,6 @@ they would take hours), in the shape ``db/engagements.py`` writes them.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -18,7 +17,7 @@ import msgspec
 
 from benchmarks.processes import BOOTSTRAP_KEY
 from contract_templates.samples import sample_proposal
-from workflows import norwegian_check_digit
+from service.demo import random_registration_code
 
 _NUMBERS = msgspec.json.Encoder(decimal_format="number")
 
@@ -40,16 +39,6 @@ class Parties:
     reviewer: Org
 
 
-def _code(country: str) -> str:
-    if country == "LT":
-        return "30" + "".join(secrets.choice("0123456789") for _ in range(7))
-    while True:
-        first = "9" + "".join(secrets.choice("0123456789") for _ in range(7))
-        check = norwegian_check_digit(first)
-        if check is not None:
-            return first + str(check)
-
-
 def _ok(response: httpx.Response, status: int = 200) -> Any:
     if response.status_code != status:
         raise RuntimeError(
@@ -60,7 +49,12 @@ def _ok(response: httpx.Response, status: int = 200) -> Any:
 
 def organisation(client: httpx.Client, kind: str, name: str, country: str) -> Org:
     operator = {"Authorization": f"Bearer {BOOTSTRAP_KEY}"}
-    body = {"name": name, "kind": kind, "country": country, "registration_code": _code(country)}
+    body = {
+        "name": name,
+        "kind": kind,
+        "country": country,
+        "registration_code": random_registration_code(country),
+    }
     org = _ok(client.post("/api/v1/organisations", json=body, headers=operator), 201)
     key = _ok(
         client.post(

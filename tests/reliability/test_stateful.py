@@ -49,6 +49,7 @@ from service import (
     results,
 )
 from service.auth import Caller
+from service.demo import random_registration_code
 from service.engagements import create_engagement, get_engagement, patch_engagement
 from service.errors import PreconditionRequired
 from service.schemas.api_keys import ApiKeyCreate
@@ -66,7 +67,6 @@ from workflows import (
     MilestoneActionInput,
     MilestoneState,
     NotFound,
-    norwegian_check_digit,
 )
 
 EXAMPLES = int(os.environ.get("JOINTIP_STATEFUL_EXAMPLES", "200"))
@@ -108,16 +108,6 @@ def _reachable(rows: Any, initial: Any) -> set[Any]:
 
 REACHABLE = _reachable(WORKFLOW, EngagementState.DRAFT)
 MILESTONE_REACHABLE = _reachable(MILESTONE_WORKFLOW, MilestoneState.PLANNED)
-
-
-def _code(country: str) -> str:
-    if country == "LT":
-        return "30" + "".join(secrets.choice("0123456789") for _ in range(7))
-    while True:
-        first = "9" + "".join(secrets.choice("0123456789") for _ in range(7))
-        check = norwegian_check_digit(first)
-        if check is not None:
-            return first + str(check)
 
 
 @dataclass
@@ -236,7 +226,7 @@ class ServiceMachine(RuleBasedStateMachine):
                         name=f"{kind} {secrets.token_hex(3)}",
                         kind=kind,  # type: ignore[arg-type]
                         country=country,  # type: ignore[arg-type]
-                        registration_code=_code(country),
+                        registration_code=random_registration_code(country),
                     )
                     try:
                         async with self.conn.transaction():
