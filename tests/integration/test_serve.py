@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,22 +18,7 @@ import pytest
 from db.migrate import shipped_migrations
 from tests.support.databases import fresh_database
 from tests.support.factories import OPERATOR_KEY, bearer, organisation_body
-
-JOINTIP = (
-    [str(Path(sys.executable).with_name("jointip"))]
-    if Path(sys.executable).with_name("jointip").exists()
-    else [
-        sys.executable,
-        "-m",
-        "service.cli",
-    ]
-)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.serving import JOINTIP, free_port
 
 
 def base_env(**extra: str) -> dict[str, str]:
