@@ -6,9 +6,7 @@ is stored and read back exactly; and every accepted text still renders in the co
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Callable
 from typing import Any
 from xml.sax.saxutils import escape
@@ -317,22 +315,8 @@ async def test_accepted_texts_render_in_the_contract(api: EngagementApi) -> None
         m |= {"title": f"title {text}", "description": f"desc {text}", "acceptance_criteria": f"crit {text}"}
         asset = {"title": f"asset {text}", "description": f"about {text}"}
         body["ip_terms"]["background_ip"]["vendor"] = {"assets": [asset], "licence": f"licence {text}"}
-        e = await api.create_engagement(p, title=f"T {text}"[:200], summary=f"summary {text}")
-        await api.propose(e["id"], p.vendor.admin_key, body)
-        assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-        assert (
-            await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-        ).status_code == 200
-        r = await api.act(e["id"], "generate_contract", p.vendor.admin_key)
-        assert r.status_code == 200, (name, r.text)
-        versions = await api.client.get(
-            f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
-        )
-        cid = versions.json()["items"][-1]["id"]
-        document = await api.client.get(
-            f"/api/v1/contracts/{cid}/document", headers=bearer(p.vendor.admin_key)
-        )
-        xml = zipfile.ZipFile(io.BytesIO(document.content)).read("word/document.xml").decode()
+        e = await api.to_terms_agreed(p, body, title=f"T {text}"[:200], summary=f"summary {text}")
+        xml = await api.generated_document_xml(e["id"], p.vendor.admin_key)
         shown = escape(text)
         for label in ("scope", "title", "desc", "crit", "asset", "about", "licence"):
             assert f"{label} {shown}" in xml, (name, label)
@@ -382,18 +366,6 @@ async def test_the_extreme_valid_due_dates_render(api: EngagementApi) -> None:
     body = proposal_body()
     body["milestones"][0]["due_date"] = DATES["first_day"]
     body["milestones"][1]["due_date"] = DATES["last_day"]
-    e = await api.create_engagement(p)
-    await api.propose(e["id"], p.vendor.admin_key, body)
-    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-    assert (
-        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    ).status_code == 200
-    r = await api.act(e["id"], "generate_contract", p.vendor.admin_key)
-    assert r.status_code == 200, r.text
-    versions = await api.client.get(
-        f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
-    )
-    cid = versions.json()["items"][-1]["id"]
-    document = await api.client.get(f"/api/v1/contracts/{cid}/document", headers=bearer(p.vendor.admin_key))
-    xml = zipfile.ZipFile(io.BytesIO(document.content)).read("word/document.xml").decode()
+    e = await api.to_terms_agreed(p, body)
+    xml = await api.generated_document_xml(e["id"], p.vendor.admin_key)
     assert "9999" in xml

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -390,20 +389,8 @@ async def test_the_largest_allowed_proposal_is_accepted_and_renders(api: Engagem
             "assets": [asset] * MAX_ASSETS,
             "licence": "l" * MAX_PARAGRAPH,
         }
-    e = await api.create_engagement(p)
-    await api.propose(e["id"], p.vendor.admin_key, body)
-    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-    assert (
-        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    ).status_code == 200
-    r = await api.act(e["id"], "generate_contract", p.vendor.admin_key)
-    assert r.status_code == 200, r.text
-    contracts = await api.client.get(
-        f"/api/v1/engagements/{e['id']}/contracts", headers=bearer(p.vendor.admin_key)
-    )
-    cid = contracts.json()["items"][-1]["id"]
-    document = await api.client.get(f"/api/v1/contracts/{cid}/document", headers=bearer(p.vendor.admin_key))
-    body_xml = zipfile.ZipFile(io.BytesIO(document.content)).read("word/document.xml").decode()
+    e = await api.to_terms_agreed(p, body)
+    body_xml = await api.generated_document_xml(e["id"], p.vendor.admin_key)
     assert body_xml.count("d" * MAX_PARAGRAPH) == MAX_MILESTONES
     assert "ž" * MAX_LONG_TEXT in body_xml
     assert body_xml.count("å" * MAX_PARAGRAPH) == 2 * MAX_ASSETS

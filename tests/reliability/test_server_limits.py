@@ -118,11 +118,9 @@ async def http(served: Served) -> AsyncIterator[httpx.AsyncClient]:
 
 async def _accepted_largest(api: EngagementApi, p: Any) -> str:
     """An engagement whose accepted proposal is the largest the API takes: ready to generate."""
-    e = await api.create_engagement(p, title=_text(LARGEST_TITLE), summary=_text(LARGEST_SUMMARY))
-    await api.propose(e["id"], p.vendor.admin_key, largest_proposal())
-    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-    r = await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    assert r.status_code == 200, r.text
+    e = await api.to_terms_agreed(
+        p, largest_proposal(), title=_text(LARGEST_TITLE), summary=_text(LARGEST_SUMMARY)
+    )
     return str(e["id"])
 
 
@@ -249,11 +247,7 @@ async def test_renders_work_with_several_workers_and_leave_no_process_behind(
                 api = EngagementApi(http)  # type: ignore[arg-type]
                 p = await api.parties()
                 for _ in range(4):  # fresh connections: the kernel spreads them over the workers
-                    e = await api.create_engagement(p)
-                    await api.propose(e["id"], p.vendor.admin_key)
-                    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-                    r = await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-                    assert r.status_code == 200, r.text
+                    e = await api.to_terms_agreed(p)
                     async with httpx.AsyncClient(base_url=server.base, timeout=60) as fresh:
                         generated = await fresh.post(
                             f"/api/v1/engagements/{e['id']}/actions/generate_contract",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,25 +162,35 @@ class EngagementApi(Api):
             f"/api/v1/engagements/{engagement_id}/actions/{action}", json=body or {}, headers=headers
         )
 
-    async def to_terms_agreed(self, p: Parties) -> dict[str, Any]:
-        e = await self.create_engagement(p)
-        await self.propose(e["id"], p.vendor.admin_key)
+    async def to_terms_agreed(
+        self, p: Parties, body: dict[str, Any] | None = None, **engagement: Any
+    ) -> dict[str, Any]:
+        """A new engagement whose proposal (``body``, else the default) the start-up accepted."""
+        e = await self.create_engagement(p, **engagement)
+        await self.propose(e["id"], p.vendor.admin_key, body)
         assert (await self.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
         r = await self.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
         assert r.status_code == 200, r.text
         return dict(r.json())
+
+    async def generated_document_xml(self, engagement_id: str, key: str) -> str:
+        """Generate the engagement's contract as ``key``'s party; its ``word/document.xml``."""
+        r = await self.act(engagement_id, "generate_contract", key)
+        assert r.status_code == 200, r.text
+        versions = await self.client.get(
+            f"/api/v1/engagements/{engagement_id}/contracts", headers=bearer(key)
+        )
+        cid = versions.json()["items"][-1]["id"]
+        document = await self.client.get(f"/api/v1/contracts/{cid}/document", headers=bearer(key))
+        assert document.status_code == 200, document.text
+        return zipfile.ZipFile(io.BytesIO(document.content)).read("word/document.xml").decode()
 
 
 async def walk_to_approved(
     api: EngagementApi, p: Parties, body: dict[str, Any] | None = None
 ) -> tuple[str, dict[str, Any]]:
     """terms_agreed -> contract_drafted -> in_review -> approved; returns (engagement id, contract metadata)."""
-    e = await api.create_engagement(p)
-    await api.propose(e["id"], p.vendor.admin_key, body)
-    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-    assert (
-        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    ).status_code == 200
+    e = await api.to_terms_agreed(p, body)
     r = await api.act(e["id"], "generate_contract", p.startup.admin_key)
     assert r.status_code == 200, r.text
     contract = (
@@ -194,12 +206,7 @@ async def walk_to_in_review(
     api: EngagementApi, p: Parties, model: str = "joint", **engagement: Any
 ) -> tuple[str, dict[str, Any]]:
     """An engagement whose contract version 1 waits for the reviewer; (engagement id, contract metadata)."""
-    e = await api.create_engagement(p, **engagement)
-    await api.propose(e["id"], p.vendor.admin_key, proposal_body(model))
-    assert (await api.act(e["id"], "submit_proposal", p.vendor.admin_key)).status_code == 200
-    assert (
-        await api.act(e["id"], "accept_proposal", p.startup.admin_key, {"revision": 1})
-    ).status_code == 200
+    e = await api.to_terms_agreed(p, proposal_body(model), **engagement)
     assert (await api.act(e["id"], "generate_contract", p.vendor.admin_key)).status_code == 200
     assert (await api.act(e["id"], "submit_for_review", p.vendor.admin_key)).status_code == 200
     versions = await api.client.get(
