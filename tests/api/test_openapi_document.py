@@ -18,6 +18,7 @@ from service.schemas.links import LinkCreate
 from service.schemas.organisations import OrganisationCreate
 from service.schemas.webhooks import WebhookCreate
 from tests.api.snapshots import OPENAPI_SNAPSHOT
+from tests.support.openapi import input_schemas
 from workflows import (
     MILESTONE_WORKFLOW,
     WORKFLOW,
@@ -173,23 +174,7 @@ def test_every_schema_example_is_valid_input(name: str) -> None:
 
 def test_every_input_schema_has_an_example() -> None:
     schemas = DOC["components"]["schemas"]
-    seen: set[str] = set()
-
-    def refs(node: Any) -> None:
-        if isinstance(node, dict):
-            if (ref := node.get("$ref", "")).startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in seen:
-                    seen.add(name)
-                    refs(schemas[name])
-            for value in node.values():
-                refs(value)
-        elif isinstance(node, list):
-            for value in node:
-                refs(value)
-
-    for _, _, op in OPERATIONS:
-        refs(op.get("requestBody", {}))
+    seen = input_schemas(DOC)
     assert "ProposalInput" in seen
     assert [name for name in sorted(seen) if not schemas[name].get("examples")] == []
 

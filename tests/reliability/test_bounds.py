@@ -38,6 +38,7 @@ from tests.support.factories import (
     proposal_body,
     walk_to_signed,
 )
+from tests.support.openapi import input_schemas
 from workflows import (
     MAX_ASSETS,
     MAX_LICENCES,
@@ -549,25 +550,10 @@ def _unbounded(schema: dict[str, Any], where: str) -> list[str]:
 async def test_every_input_field_states_its_bound_in_openapi(api: EngagementApi) -> None:
     doc = (await api.client.get("/schema/openapi.json")).json()
     schemas = doc["components"]["schemas"]
-    inputs: set[str] = set()
-
-    def refs(node: Any) -> None:
-        if isinstance(node, dict):
-            if (ref := node.get("$ref", "")).startswith("#/components/schemas/"):
-                name = ref.rsplit("/", 1)[1]
-                if name not in inputs:
-                    inputs.add(name)
-                    refs(schemas[name])
-            for value in node.values():
-                refs(value)
-        elif isinstance(node, list):
-            for value in node:
-                refs(value)
-
+    inputs = input_schemas(doc)
     unbounded = []
     for path, item in doc["paths"].items():
         for method, op in item.items():
-            refs(op.get("requestBody", {}))
             for p in op.get("parameters", []):
                 if p["in"] in ("query", "header"):
                     unbounded += _unbounded(p["schema"], f"{method} {path} {p['name']}")
