@@ -55,6 +55,11 @@ def actor_record(organisation_id: UUID | None, key_id: UUID | None) -> dict[str,
     return {"organisation_id": str(organisation_id), "key_id": str(key_id) if key_id else None}
 
 
+def shown_actor(record: dict[str, Any] | None) -> EventActor | Literal["system"]:
+    """The actor as the API, the event stream and webhooks show it: who, or ``"system"``."""
+    return msgspec.convert(record, EventActor) if record is not None else "system"
+
+
 #: ``head=LOOK_UP``: read the chain's head from the database (the default).
 LOOK_UP: Final = "look up"
 
@@ -125,7 +130,7 @@ def _wire(event: ChainEvent) -> AuditEvent:
     return AuditEvent(
         seq=event.seq,
         type=event.type,
-        actor=msgspec.convert(event.actor, EventActor) if event.actor is not None else "system",
+        actor=shown_actor(event.actor),
         at=event.at,
         payload=event.payload,
         prev_hash=event.prev_hash,

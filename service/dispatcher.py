@@ -26,7 +26,7 @@ from standardwebhooks import Webhook
 
 from db import create_pool, webhooks
 from db.webhooks import Claimed
-from service.audit import actor_record
+from service.audit import actor_record, shown_actor
 from service.metrics import DISPATCH_ATTEMPTS, OUTBOX_DEPTH
 from service.notify import OUTBOX, Notifications
 from service.settings import Settings
@@ -52,13 +52,12 @@ class Payload(msgspec.Struct, kw_only=True):
 
 
 def body_of(message: Claimed) -> bytes:
-    actor = actor_record(message.actor_org_id, message.actor_key_id)
     at = format_event_time(message.at)
     data = {
         "engagement_id": str(message.engagement_id),
         "seq": message.seq,
         "type": message.event_type,
-        "actor": actor if actor is not None else "system",
+        "actor": shown_actor(actor_record(message.actor_org_id, message.actor_key_id)),
         "at": at,
         "payload": message.payload,
         "prev_hash": message.prev_hash,

@@ -23,11 +23,10 @@ from litestar.response import ServerSentEventMessage
 from db import api_keys, feed
 from db.feed import FeedRow
 from db.types import Connection
-from service.audit import actor_record
+from service.audit import actor_record, shown_actor
 from service.auth import Caller
 from service.metrics import EVENT_STREAM_CLIENTS
 from service.notify import EVENTS, Notifications
-from service.schemas.events import EventActor
 from service.schemas.webhooks import FeedEvent, FeedPage
 from workflows import RuleViolation, format_event_time
 
@@ -63,13 +62,12 @@ def decode_cursor(cursor: str, field: str) -> Position:
 
 
 def _event(row: FeedRow) -> FeedEvent:
-    actor = actor_record(row.actor_org_id, row.actor_key_id)
     return FeedEvent(
         cursor=encode_cursor((row.txid, row.stream_id)),
         engagement_id=row.engagement_id,
         seq=row.seq,
         type=row.type,
-        actor=msgspec.convert(actor, EventActor) if actor is not None else "system",
+        actor=shown_actor(actor_record(row.actor_org_id, row.actor_key_id)),
         at=format_event_time(row.at),
         payload=row.payload,
         prev_hash=row.prev_hash,
