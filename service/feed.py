@@ -11,8 +11,6 @@ below the oldest running transaction, so resuming from a cursor loses and repeat
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 from collections.abc import AsyncIterator
 from typing import Final, NamedTuple
 
@@ -27,6 +25,7 @@ from service.audit import actor_record, shown_actor
 from service.auth import Caller
 from service.metrics import EVENT_STREAM_CLIENTS
 from service.notify import EVENTS, Notifications
+from service.pagination import NOT_ISSUED, unwrap, wrap
 from service.schemas.webhooks import FeedEvent, FeedPage
 from workflows import RuleViolation, format_event_time
 
@@ -47,17 +46,13 @@ BATCH = 100
 
 
 def encode_cursor(position: Position) -> str:
-    return base64.urlsafe_b64encode(msgspec.json.encode(list(position))).decode().rstrip("=")
+    return wrap(position)
 
 
 def decode_cursor(cursor: str, field: str) -> Position:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        txid, stream_id = msgspec.json.decode(raw, type=tuple[int, int])
-    except (binascii.Error, msgspec.DecodeError, ValueError, TypeError) as exc:
-        raise RuleViolation.one(field, "not a cursor this service issued") from exc
+    txid, stream_id = unwrap(cursor, tuple[int, int], field)
     if not (0 <= txid <= _INT8_MAX and 0 <= stream_id <= _INT8_MAX):
-        raise RuleViolation.one(field, "not a cursor this service issued")
+        raise RuleViolation.one(field, NOT_ISSUED)
     return (txid, stream_id)
 
 
